@@ -1,0 +1,326 @@
+package dev.livepost;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the server is told at startup, built once from flags and environment (a flag wins over
+ * its variable) and passed by constructor to whatever needs it. Immutable.
+ *
+ * @param host bind address
+ * @param port TCP port; 0 picks a free one
+ * @param posts folder of {@code *.md} posts
+ * @param data caches, precomputed outputs, generated files
+ * @param executor {@code local} or {@code anthropic}
+ * @param anthropic settings of the {@code anthropic} executor
+ * @param limits what untrusted code may use
+ * @param sessionIdle idle time after which a session and its sandbox are discarded
+ * @param poolSize pre-started sandboxes kept ready for new sessions
+ * @param allowedOrigins origins allowed to call the API from other sites (CORS)
+ * @param reloadPosts whether posts are re-read when their files change
+ */
+public record Config(
+        String host,
+        int port,
+        Path posts,
+        Path data,
+        String executor,
+        Anthropic anthropic,
+        Limits limits,
+        Duration sessionIdle,
+        int poolSize,
+        List<String> allowedOrigins,
+        boolean reloadPosts) {
+
+    public static final String DEFAULT_MODEL = "claude-sonnet-4-5";
+
+    /** Settings of the {@code anthropic} executor; {@code apiKey} may be null (not configured). */
+    public record Anthropic(String apiKey, URI baseUrl, String model, String apiVersion) {
+        @Override
+        public String toString() {
+            // Never print the key.
+            return "Anthropic[baseUrl="
+                    + baseUrl
+                    + ", model="
+                    + model
+                    + ", apiVersion="
+                    + apiVersion
+                    + "]";
+        }
+    }
+
+    public Config {
+        allowedOrigins = List.copyOf(allowedOrigins);
+        if (!executor.equals("local") && !executor.equals("anthropic")) {
+            throw new IllegalArgumentException(
+                    "--executor must be 'local' or 'anthropic', not '" + executor + "'");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--port must be 0..65535, not " + port);
+        }
+    }
+
+    public Config withPort(int newPort) {
+        return new Config(
+                host,
+                newPort,
+                posts,
+                data,
+                executor,
+                anthropic,
+                limits,
+                sessionIdle,
+                poolSize,
+                allowedOrigins,
+                reloadPosts);
+    }
+
+    public Config withPosts(Path newPosts) {
+        return new Config(
+                host,
+                port,
+                newPosts,
+                data,
+                executor,
+                anthropic,
+                limits,
+                sessionIdle,
+                poolSize,
+                allowedOrigins,
+                reloadPosts);
+    }
+
+    public Config withData(Path newData) {
+        return new Config(
+                host,
+                port,
+                posts,
+                newData,
+                executor,
+                anthropic,
+                limits,
+                sessionIdle,
+                poolSize,
+                allowedOrigins,
+                reloadPosts);
+    }
+
+    public Config withExecutor(String newExecutor, Anthropic newAnthropic) {
+        return new Config(
+                host,
+                port,
+                posts,
+                data,
+                newExecutor,
+                newAnthropic,
+                limits,
+                sessionIdle,
+                poolSize,
+                allowedOrigins,
+                reloadPosts);
+    }
+
+    public Config withLimits(Limits newLimits) {
+        return new Config(
+                host,
+                port,
+                posts,
+                data,
+                executor,
+                anthropic,
+                newLimits,
+                sessionIdle,
+                poolSize,
+                allowedOrigins,
+                reloadPosts);
+    }
+
+    public Config withSessionIdle(Duration newIdle) {
+        return new Config(
+                host,
+                port,
+                posts,
+                data,
+                executor,
+                anthropic,
+                limits,
+                newIdle,
+                poolSize,
+                allowedOrigins,
+                reloadPosts);
+    }
+
+    public Config withPoolSize(int newPoolSize) {
+        return new Config(
+                host,
+                port,
+                posts,
+                data,
+                executor,
+                anthropic,
+                limits,
+                sessionIdle,
+                newPoolSize,
+                allowedOrigins,
+                reloadPosts);
+    }
+
+    public Config withAllowedOrigins(List<String> origins) {
+        return new Config(
+                host,
+                port,
+                posts,
+                data,
+                executor,
+                anthropic,
+                limits,
+                sessionIdle,
+                poolSize,
+                origins,
+                reloadPosts);
+    }
+
+    /**
+     * Parses {@code serve}-style flags over environment variables.
+     *
+     * @param home the installation folder (holds the bundled {@code posts/})
+     * @throws IllegalArgumentException with a message for the user on a bad flag or value
+     */
+    public static Config parse(List<String> args, Map<String, String> env, Path home) {
+        var flags = new Flags(args);
+        String host = flags.value("--host", env.getOrDefault("LIVEPOST_HOST", "127.0.0.1"));
+        int port =
+                integer("--port", flags.value("--port", env.getOrDefault("LIVEPOST_PORT", "8080")));
+        Path posts =
+                Path.of(
+                        flags.value(
+                                "--posts",
+                                env.getOrDefault(
+                                        "LIVEPOST_POSTS", home.resolve("posts").toString())));
+        Path data =
+                Path.of(
+                        flags.value(
+                                "--data",
+                                env.getOrDefault(
+                                        "LIVEPOST_DATA",
+                                        Path.of(System.getProperty("user.home"), ".livepost")
+                                                .toString())));
+        String executor = flags.value("--executor", env.getOrDefault("LIVEPOST_EXECUTOR", "local"));
+        String model = flags.value("--model", env.getOrDefault("LIVEPOST_MODEL", DEFAULT_MODEL));
+        flags.rejectUnknown();
+
+        var anthropic =
+                new Anthropic(
+                        blankToNull(env.get("ANTHROPIC_API_KEY")),
+                        URI.create(
+                                env.getOrDefault(
+                                        "ANTHROPIC_BASE_URL", "https://api.anthropic.com")),
+                        model,
+                        env.getOrDefault("LIVEPOST_ANTHROPIC_VERSION", "2023-06-01"));
+        var d = Limits.defaults();
+        var limits =
+                new Limits(
+                        Duration.ofSeconds(
+                                integer(
+                                        "LIVEPOST_RUN_TIMEOUT",
+                                        env.getOrDefault(
+                                                "LIVEPOST_RUN_TIMEOUT",
+                                                String.valueOf(d.runTimeout().toSeconds())))),
+                        d.killGrace(),
+                        megabytes("LIVEPOST_MEMORY_MB", env, d.memoryBytes()),
+                        d.maxProcesses(),
+                        d.fileSizeBytes(),
+                        d.openFiles(),
+                        d.outputBytes(),
+                        d.codeBytes(),
+                        d.workDiskBytes(),
+                        d.maxFileBytes());
+        Duration idle =
+                Duration.ofSeconds(
+                        integer(
+                                "LIVEPOST_SESSION_IDLE",
+                                env.getOrDefault("LIVEPOST_SESSION_IDLE", "900")));
+        int pool = integer("LIVEPOST_POOL_SIZE", env.getOrDefault("LIVEPOST_POOL_SIZE", "2"));
+        List<String> origins = splitList(env.getOrDefault("LIVEPOST_ALLOWED_ORIGINS", ""));
+        boolean reload = !"false".equals(env.getOrDefault("LIVEPOST_RELOAD", "true"));
+        return new Config(
+                host,
+                port,
+                posts.toAbsolutePath().normalize(),
+                data.toAbsolutePath().normalize(),
+                executor,
+                anthropic,
+                limits,
+                idle,
+                pool,
+                origins,
+                reload);
+    }
+
+    private static long megabytes(String name, Map<String, String> env, long fallback) {
+        String v = env.get(name);
+        return v == null ? fallback : ((long) integer(name, v)) << 20;
+    }
+
+    private static int integer(String name, String value) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    name + " must be a whole number, not '" + value + "'");
+        }
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    private static List<String> splitList(String s) {
+        return Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+    }
+
+    /** {@code --name value} and {@code --name=value} flags. */
+    private static final class Flags {
+        private final List<String> args;
+        private final List<String> used = new ArrayList<>();
+
+        Flags(List<String> args) {
+            this.args = args;
+        }
+
+        String value(String name, String fallback) {
+            used.add(name);
+            for (int i = 0; i < args.size(); i++) {
+                String a = args.get(i);
+                if (a.equals(name)) {
+                    if (i + 1 >= args.size()) {
+                        throw new IllegalArgumentException(name + " needs a value");
+                    }
+                    return args.get(i + 1);
+                }
+                if (a.startsWith(name + "=")) {
+                    return a.substring(name.length() + 1);
+                }
+            }
+            return fallback;
+        }
+
+        void rejectUnknown() {
+            for (int i = 0; i < args.size(); i++) {
+                String a = args.get(i);
+                String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+                if (!used.contains(name)) {
+                    throw new IllegalArgumentException("unknown option '" + a + "'");
+                }
+                if (!a.contains("=")) {
+                    i++; // skip the value
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.livepost;
+
+/**
+ * The one failure type that crosses package boundaries. It carries an HTTP status and a stable
+ * snake_case code, so the web layer maps every failure to the contract's JSON error body in one
+ * place.
+ */
+public class LivepostException extends RuntimeException {
+    private final int status;
+    private final String code;
+
+    public LivepostException(int status, String code, String message) {
+        super(message);
+        this.status = status;
+        this.code = code;
+    }
+
+    public LivepostException(int status, String code, String message, Throwable cause) {
+        super(message, cause);
+        this.status = status;
+        this.code = code;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public static LivepostException badRequest(String code, String message) {
+        return new LivepostException(400, code, message);
+    }
+
+    public static LivepostException notFound(String code, String message) {
+        return new LivepostException(404, code, message);
+    }
+
+    public static LivepostException conflict(String code, String message) {
+        return new LivepostException(409, code, message);
+    }
+
+    public static LivepostException unavailable(String message) {
+        return new LivepostException(503, "executor_unavailable", message);
+    }
+}

@@ -1,0 +1,75 @@
+package dev.livepost;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The command line: {@code serve}, {@code render}, {@code bench} (the launcher adds {@code test}).
+ */
+public final class Main {
+    private static final String USAGE =
+            """
+            usage: livepost <command> [options]
+
+              serve              serve the blog (default http://127.0.0.1:8080)
+                --port N         LIVEPOST_PORT      0 picks a free port
+                --host H         LIVEPOST_HOST      bind address
+                --posts DIR      LIVEPOST_POSTS     folder of *.md posts
+                --data DIR       LIVEPOST_DATA      caches and generated files (~/.livepost)
+                --executor E     LIVEPOST_EXECUTOR  local | anthropic
+                --model M        LIVEPOST_MODEL     model for the anthropic executor
+              render --out DIR   write the blog as static files
+              bench [--quick]    run the benchmarks and print one table
+              test               (launcher) run the whole test suite
+            """;
+
+    private Main() {}
+
+    public static void main(String[] argv) throws Exception {
+        List<String> args = Arrays.asList(argv);
+        if (args.isEmpty() || args.contains("--help") || args.contains("-h")) {
+            System.out.print(USAGE);
+            return;
+        }
+        String command = args.get(0);
+        List<String> rest = args.subList(1, args.size());
+        Path home = Path.of(System.getProperty("livepost.home", ".")).toAbsolutePath().normalize();
+        try {
+            switch (command) {
+                case "serve" -> serve(Config.parse(rest, System.getenv(), home));
+                case "render", "bench" -> {
+                    System.err.println(
+                            "livepost " + command + ": not yet available in this version.");
+                    System.exit(2);
+                }
+                default -> {
+                    System.err.println("livepost: unknown command '" + command + "'\n\n" + USAGE);
+                    System.exit(2);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("livepost: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static void serve(Config config) throws InterruptedException {
+        var app = new App(config);
+        var stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    app.close();
+                                    stopped.countDown();
+                                },
+                                "livepost-shutdown"));
+        int port = app.start();
+        String shownHost = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        System.out.println("listening on http://" + shownHost + ":" + port);
+        System.out.flush();
+        stopped.await();
+    }
+}

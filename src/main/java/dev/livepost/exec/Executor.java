@@ -1,0 +1,30 @@
+package dev.livepost.exec;
+
+/**
+ * Where code runs. An executor makes one {@link ExecutorSession} per reader session; the generic
+ * parts (tokens, expiry, one run at a time, the event stream, files) live in {@link Sessions}.
+ * Implementations are thread-safe.
+ */
+public interface Executor extends AutoCloseable {
+
+    /**
+     * The name sent in the {@code run} event and {@code /healthz}: {@code local}, {@code
+     * anthropic}.
+     */
+    String name();
+
+    /** Cheap; called for every {@code /healthz} and before every new session. */
+    ExecutorHealth health();
+
+    /**
+     * Makes the state holder of one new reader session. May block briefly (e.g. to take a sandbox
+     * from a pool).
+     *
+     * @throws dev.livepost.LivepostException {@code executor_unavailable} when code cannot run
+     */
+    ExecutorSession open(SessionSpec spec);
+
+    /** Stops every sandbox and background thread; leaves no processes behind. */
+    @Override
+    void close();
+}

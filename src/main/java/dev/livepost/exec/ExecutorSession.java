@@ -1,0 +1,23 @@
+package dev.livepost.exec;
+
+/**
+ * The executor side of one reader session: its interpreter state and files. {@link Sessions}
+ * guarantees that at most one {@link #run} is in progress at a time; {@link #interrupt} and {@link
+ * #close} may be called from any thread, also during a run.
+ */
+public interface ExecutorSession extends AutoCloseable {
+
+    /**
+     * Runs one block, sending its output to {@code sink} as it happens, and blocks until it ends.
+     * Enforces {@code request.timeout()}: a run past it is interrupted, then killed (state lost,
+     * reported by a {@code notice}). Never throws for the user's code failing.
+     */
+    RunOutcome run(RunRequest request, RunSink sink);
+
+    /** Stops the current run like KeyboardInterrupt; state is kept. No effect when idle. */
+    void interrupt();
+
+    /** Discards the session's state and sandbox. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,83 @@
+package dev.livepost.exec;
+
+import java.util.Map;
+
+/**
+ * One event of a run's stream, as the contract names it (interfaces.md, "Run event stream"). Each
+ * record's components are exactly the JSON fields of its {@code data:} line.
+ */
+public sealed interface RunEvent {
+
+    /** The SSE {@code event:} name. */
+    String event();
+
+    /** Always first. */
+    record Run(String runId, String session, String executor) implements RunEvent {
+        public String event() {
+            return "run";
+        }
+    }
+
+    record Stdout(String text) implements RunEvent {
+        public String event() {
+            return "stdout";
+        }
+    }
+
+    record Stderr(String text) implements RunEvent {
+        public String event() {
+            return "stderr";
+        }
+    }
+
+    /** A rich value by MIME type; any {@code text/html} has been sanitized before it gets here. */
+    record Display(Map<String, String> mime) implements RunEvent {
+        public Display {
+            mime = Map.copyOf(mime);
+        }
+
+        public String event() {
+            return "display";
+        }
+    }
+
+    record File(String id, String name, String mime, long size, String url) implements RunEvent {
+        public String event() {
+            return "file";
+        }
+    }
+
+    /** Prompt mode: what Claude says. */
+    record Text(String text) implements RunEvent {
+        public String event() {
+            return "text";
+        }
+    }
+
+    /** Prompt mode: the code Claude ran. */
+    record Code(String language, String code) implements RunEvent {
+        public String event() {
+            return "code";
+        }
+    }
+
+    record Notice(String message) implements RunEvent {
+        public String event() {
+            return "notice";
+        }
+    }
+
+    /** Always last unless {@link Error}. */
+    record Done(RunStatus status, Integer exitCode, long durationMs) implements RunEvent {
+        public String event() {
+            return "done";
+        }
+    }
+
+    /** A failure outside the user's code; ends the stream. */
+    record Error(String code, String message) implements RunEvent {
+        public String event() {
+            return "error";
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package dev.livepost.web;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.livepost.LivepostException;
+import dev.livepost.blog.Artifact;
+import dev.livepost.blog.Blog;
+import dev.livepost.exec.FileNames;
+import dev.livepost.exec.SessionSpec;
+import dev.livepost.exec.Sessions;
+import dev.livepost.exec.StoredFile;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.sse.SseHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/** The session API of interfaces.md section 4: create, run (SSE), interrupt, delete, files. */
+final class ApiRoutes {
+    private static final long HEARTBEAT_SECONDS = 10;
+
+    private final Blog blog;
+    private final Sessions sessions;
+    private final ObjectMapper json;
+    private final ScheduledExecutorService heartbeats;
+
+    ApiRoutes(
+            Blog blog, Sessions sessions, ObjectMapper json, ScheduledExecutorService heartbeats) {
+        this.blog = blog;
+        this.sessions = sessions;
+        this.json = json;
+        this.heartbeats = heartbeats;
+    }
+
+    void register(RoutesConfig routes) {
+        routes.post("/api/sessions", this::create);
+        routes.post("/api/sessions/{token}/runs", this::run);
+        routes.post("/api/sessions/{token}/interrupt", this::interrupt);
+        routes.delete("/api/sessions/{token}", this::delete);
+        routes.get("/api/sessions/{token}/files/{fileId}", this::file);
+    }
+
+    private void create(Context ctx) {
+        String address = text(body(ctx), "artifact");
+        if (address == null || !address.contains("/")) {
+            throw LivepostException.badRequest(
+                    "invalid_artifact", "Give the artifact as {\"artifact\":\"SLUG/ID\"}.");
+        }
+        Artifact a =
+                blog.artifact(address)
+                        .orElseThrow(
+                                () ->
+                                        LivepostException.notFound(
+                                                "artifact_not_found",
+                                                "No artifact " + address + "."));
+        String setupCode =
+                a.setup() == null
+                        ? null
+                        : blog.artifact(a.slug() + "/" + a.setup())
+                                .map(Artifact::code)
+                                .orElse(null);
+        var spec = new SessionSpec(a.address(), a.lang(), a.prompt(), a.skills());
+        var created =
+                sessions.create(
+                        spec,
+                        setupCode,
+                        a.timeoutSeconds() == null ? null : Duration.ofSeconds(a.timeoutSeconds()));
+        ctx.status(201)
+                .json(
+                        Map.of(
+                                "session",
+                                created.session(),
+                                "expiresAt",
+                                created.expiresAt().toString()));
+    }
+
+    private void run(Context ctx) throws Exception {
+        String token = ctx.pathParam("token");
+        boolean prompt = sessions.spec(token).prompt();
+        JsonNode body = body(ctx);
+        String source = text(body, prompt ? "prompt" : "code");
+        if (source == null) {
+            // Accept either field so a client that only knows one still gets a clear answer.
+            source = text(body, prompt ? "code" : "prompt");
+        }
+        if (source == null) {
+            throw LivepostException.badRequest(
+                    "missing_code",
+                    prompt
+                            ? "Give the request as {\"prompt\":\"...\"}."
+                            : "Give the code as {\"code\":\"...\"}.");
+        }
+        String accept = ctx.header("Accept");
+        if (accept == null || !accept.contains("text/event-stream")) {
+            throw new LivepostException(
+                    406,
+                    "not_acceptable",
+                    "Runs stream as Server-Sent Events: send Accept: text/event-stream.");
+        }
+        Sessions.PreparedRun run = sessions.prepare(token, source);
+        new SseHandler(
+                        client -> {
+                            var stream = new EventStream(client, json);
+                            ScheduledFuture<?> heartbeat =
+                                    heartbeats.scheduleAtFixedRate(
+                                            stream::heartbeat,
+                                            HEARTBEAT_SECONDS,
+                                            HEARTBEAT_SECONDS,
+                                            TimeUnit.SECONDS);
+                            // A closed tab stops its run; the session and its state stay.
+                            client.onClose(
+                                    () -> {
+                                        if (!stream.finished()) {
+                                            sessions.interrupt(token);
+                                        }
+                                    });
+                            try {
+                                run.stream(stream::send);
+                            } finally {
+                                heartbeat.cancel(false);
+                                stream.finish();
+                                client.close();
+                            }
+                        })
+                .handle(ctx);
+    }
+
+    private void interrupt(Context ctx) {
+        sessions.interrupt(ctx.pathParam("token"));
+        ctx.status(202).json(Map.of("status", "interrupting"));
+    }
+
+    private void delete(Context ctx) {
+        sessions.delete(ctx.pathParam("token"));
+        ctx.status(204);
+    }
+
+    private void file(Context ctx) throws IOException {
+        StoredFile f = sessions.file(ctx.pathParam("token"), ctx.pathParam("fileId"));
+        ctx.header("X-Content-Type-Options", "nosniff");
+        // Even an SVG opened directly runs nothing and loads nothing.
+        ctx.header(
+                "Content-Security-Policy",
+                "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox");
+        ctx.header("Cache-Control", "private, max-age=3600");
+        String disposition = FileNames.isInlineImage(f.mime()) ? "inline" : "attachment";
+        ctx.header("Content-Disposition", disposition + "; filename=\"" + f.name() + "\"");
+        ctx.contentType(f.mime());
+        InputStream in = Files.newInputStream(f.path());
+        ctx.result(in);
+    }
+
+    private JsonNode body(Context ctx) {
+        try {
+            JsonNode node = json.readTree(ctx.body());
+            if (node == null || !node.isObject()) {
+                throw LivepostException.badRequest(
+                        "invalid_json", "The request body must be a JSON object.");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw LivepostException.badRequest(
+                    "invalid_json",
+                    "The request body is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        return v != null && v.isTextual() ? v.asText() : null;
+    }
+}
