@@ -1,0 +1,244 @@
+package dev.livepost.exec.local;
+
+import dev.livepost.Limits;
+import dev.livepost.LivepostException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Starts sandboxed kernels: {@code sh} (joins the cgroups, opens the files bwrap copies in) →
+ * {@code prlimit} → {@code setpriv} (only when the server is root: drops to a uid of the sandbox's
+ * own) → {@code bwrap} → {@code /usr/bin/python3 -I} running our kernel. Thread-safe.
+ */
+final class SandboxLauncher {
+    static final String PYTHON = "/usr/bin/python3";
+    static final String BWRAP = "/usr/bin/bwrap";
+
+    /** The sandbox's user inside its namespace. */
+    static final int INNER_UID = 1000;
+
+    /** Read-only host paths the sandbox sees besides {@code /usr}; absent ones are skipped. */
+    private static final List<String> ETC =
+            List.of(
+                    "/etc/alternatives",
+                    "/etc/fonts",
+                    "/etc/ld.so.cache",
+                    "/etc/localtime",
+                    "/etc/matplotlibrc",
+                    "/etc/mime.types",
+                    "/etc/python3",
+                    "/etc/python3.11");
+
+    private static final int UID_BASE = 200_000;
+    private static final int UIDS_PER_SERVER = 1000;
+
+    private final Limits limits;
+    private final SandboxLimits sandboxLimits;
+    private final Path files;
+    private final Path seccomp;
+    private final boolean root;
+    private final String instance;
+    private final int uidBase;
+    private final BitSet uidsInUse = new BitSet(UIDS_PER_SERVER);
+    private final AtomicLong counter = new AtomicLong();
+
+    /**
+     * @param dataDir the server's data folder; the kernel and generated {@code /etc} files go to
+     *     {@code sandbox/} in it
+     * @param seccomp a compiled BPF filter for {@code bwrap --seccomp}, or null
+     */
+    SandboxLauncher(
+            Limits limits,
+            SandboxLimits sandboxLimits,
+            Path dataDir,
+            Path seccomp,
+            String instance) {
+        this.limits = limits;
+        this.sandboxLimits = sandboxLimits;
+        this.files = dataDir.resolve("sandbox");
+        this.seccomp = seccomp;
+        this.instance = instance;
+        this.root = "root".equals(System.getProperty("user.name"));
+        // Several servers on one machine get different uid ranges, so their sandboxes' process
+        // counts (RLIMIT_NPROC is per uid) do not add up.
+        long pid = ProcessHandle.current().pid();
+        this.uidBase = UID_BASE + (int) (pid % 4000) * UIDS_PER_SERVER;
+        writeFiles();
+    }
+
+    private void writeFiles() {
+        try {
+            Files.createDirectories(files);
+            Files.writeString(
+                    files.resolve("passwd"),
+                    "sandbox:x:" + INNER_UID + ":" + INNER_UID + ":sandbox:/work:/bin/sh\n");
+            Files.writeString(files.resolve("group"), "sandbox:x:" + INNER_UID + ":\n");
+            try (InputStream in =
+                    SandboxLauncher.class.getResourceAsStream("/kernel/livepost_kernel.py")) {
+                if (in == null) {
+                    throw new IllegalStateException("kernel/livepost_kernel.py missing from jar");
+                }
+                Files.write(files.resolve("kernel.py"), in.readAllBytes());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write sandbox files to " + files, e);
+        }
+    }
+
+    boolean root() {
+        return root;
+    }
+
+    SandboxLimits limits() {
+        return sandboxLimits;
+    }
+
+    /**
+     * Starts a kernel and waits until it has imported its libraries.
+     *
+     * @throws LivepostException {@code executor_unavailable} when it does not come up
+     */
+    Sandbox start(Duration readyWithin) {
+        int uid = root ? allocateUid() : -1;
+        String name =
+                uid >= 0 ? uid + "-" + counter.incrementAndGet() : "" + counter.incrementAndGet();
+        SandboxLimits.Slot slot = sandboxLimits.create(name);
+        try {
+            var pb =
+                    new ProcessBuilder(
+                            command(
+                                    slot,
+                                    uid,
+                                    List.of(
+                                            PYTHON,
+                                            "-I",
+                                            "-B",
+                                            "-u",
+                                            "/livepost/kernel.py",
+                                            String.valueOf(limits.maxFileBytes()))));
+            pb.environment().clear();
+            pb.environment().put("PATH", "/usr/bin:/bin");
+            Process process = pb.start();
+            var sandbox = new Sandbox(process, slot, () -> releaseUid(uid));
+            sandbox.awaitReady(readyWithin);
+            return sandbox;
+        } catch (IOException e) {
+            slot.close();
+            releaseUid(uid);
+            throw LivepostException.unavailable("cannot start the sandbox: " + e.getMessage());
+        }
+    }
+
+    /** The full command line that runs {@code inner} in a new sandbox. */
+    List<String> command(SandboxLimits.Slot slot, int uid, List<String> inner) {
+        var script = new StringBuilder();
+        for (String join : slot.joinCommands()) {
+            script.append(join).append(" && ");
+        }
+        script.append("exec \"$@\" 3<").append(Shell.quote(files.resolve("passwd").toString()));
+        script.append(" 4<").append(Shell.quote(files.resolve("group").toString()));
+        script.append(" 5<").append(Shell.quote(files.resolve("kernel.py").toString()));
+        if (seccomp != null) {
+            script.append(" 6<").append(Shell.quote(seccomp.toString()));
+        }
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", script.toString(), "sh"));
+        cmd.addAll(
+                List.of(
+                        "/usr/bin/prlimit",
+                        "--fsize=" + limits.fileSizeBytes(),
+                        "--nofile=" + limits.openFiles(),
+                        "--core=0"));
+        if (uid >= 0) {
+            // RLIMIT_NPROC counts per uid: meaningful only for a uid of the sandbox's own.
+            cmd.add("--nproc=" + limits.maxProcesses());
+        }
+        if (!sandboxLimits.perSandbox()) {
+            cmd.add("--as=" + SandboxLimits.RlimitsOnly.addressSpace(limits));
+        }
+        cmd.add("--");
+        if (uid >= 0) {
+            cmd.addAll(
+                    List.of(
+                            "/usr/bin/setpriv",
+                            "--reuid=" + uid,
+                            "--regid=" + uid,
+                            "--clear-groups",
+                            "--inh-caps=-all",
+                            "--"));
+        }
+        cmd.addAll(bwrap());
+        cmd.addAll(inner);
+        return cmd;
+    }
+
+    private List<String> bwrap() {
+        List<String> b = new ArrayList<>();
+        b.add(BWRAP);
+        b.addAll(List.of("--unshare-all", "--die-with-parent", "--new-session", "--clearenv"));
+        env(b, "HOME", "/work");
+        env(b, "PATH", "/usr/bin:/bin");
+        env(b, "USER", "sandbox");
+        env(b, "LOGNAME", "sandbox");
+        env(b, "LANG", "C.UTF-8");
+        env(b, "MPLBACKEND", "Agg");
+        env(b, "MPLCONFIGDIR", "/tmp/mpl");
+        env(b, "OPENBLAS_NUM_THREADS", "1");
+        env(b, "OMP_NUM_THREADS", "1");
+        env(b, "MKL_NUM_THREADS", "1");
+        env(b, "PYTHONDONTWRITEBYTECODE", "1");
+        env(b, "PYTHONUNBUFFERED", "1");
+        b.addAll(List.of("--ro-bind", "/usr", "/usr"));
+        for (String dir : List.of("lib", "lib64", "bin", "sbin")) {
+            b.addAll(List.of("--symlink", "usr/" + dir, "/" + dir));
+        }
+        for (String path : ETC) {
+            if (Files.exists(Path.of(path))) {
+                b.addAll(List.of("--ro-bind", path, path));
+            }
+        }
+        b.addAll(List.of("--ro-bind-data", "3", "/etc/passwd"));
+        b.addAll(List.of("--ro-bind-data", "4", "/etc/group"));
+        b.addAll(List.of("--ro-bind-data", "5", "/livepost/kernel.py"));
+        b.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+        b.addAll(List.of("--size", String.valueOf(limits.workDiskBytes()), "--tmpfs", "/work"));
+        b.addAll(List.of("--size", String.valueOf(limits.workDiskBytes()), "--tmpfs", "/tmp"));
+        b.addAll(List.of("--chdir", "/work"));
+        b.addAll(List.of("--uid", String.valueOf(INNER_UID), "--gid", String.valueOf(INNER_UID)));
+        if (seccomp != null) {
+            b.addAll(List.of("--seccomp", "6"));
+        }
+        b.add("--");
+        return b;
+    }
+
+    private static void env(List<String> b, String name, String value) {
+        b.addAll(List.of("--setenv", name, value));
+    }
+
+    private synchronized int allocateUid() {
+        int free = uidsInUse.nextClearBit(0);
+        if (free >= UIDS_PER_SERVER) {
+            throw LivepostException.unavailable("too many sandboxes are running");
+        }
+        uidsInUse.set(free);
+        return uidBase + free;
+    }
+
+    private synchronized void releaseUid(int uid) {
+        if (uid >= 0) {
+            uidsInUse.clear(uid - uidBase);
+        }
+    }
+
+    String instance() {
+        return instance;
+    }
+}
