@@ -90,9 +90,12 @@ final class Cgroups implements SandboxLimits {
     }
 
     private static boolean isLive(String name) {
-        int dash = name.indexOf('-');
+        int end = 0;
+        while (end < name.length() && Character.isDigit(name.charAt(end))) {
+            end++;
+        }
         try {
-            long pid = Long.parseLong(dash < 0 ? name : name.substring(0, dash));
+            long pid = Long.parseLong(name.substring(0, end));
             return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
         } catch (NumberFormatException e) {
             return true; // not ours
@@ -196,10 +199,23 @@ final class Cgroups implements SandboxLimits {
                     continue;
                 }
                 killAll(dir);
+                remove(dir);
+            }
+        }
+
+        /** A group whose last processes are still exiting is busy for a moment. */
+        private void remove(Path dir) {
+            for (int attempt = 0; ; attempt++) {
                 try {
                     Files.deleteIfExists(dir);
+                    return;
                 } catch (IOException e) {
-                    log.warn("could not remove cgroup {}", dir, e);
+                    if (attempt == 100) {
+                        log.warn("could not remove cgroup {}: {}", dir, e.toString());
+                        return;
+                    }
+                    killAll(dir);
+                    sleep(10);
                 }
             }
         }

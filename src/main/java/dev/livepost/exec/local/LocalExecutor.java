@@ -8,6 +8,7 @@ import dev.livepost.exec.ExecutorSession;
 import dev.livepost.exec.SessionSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,7 +34,12 @@ public final class LocalExecutor implements Executor {
 
     public LocalExecutor(Config config) {
         this.config = config;
-        String instance = String.valueOf(ProcessHandle.current().pid());
+        // Unique per executor, also among several in one JVM; starts with the pid so a later server
+        // can tell which cgroups were left by a server that is gone.
+        String instance =
+                ProcessHandle.current().pid()
+                        + "x"
+                        + Integer.toHexString(new SecureRandom().nextInt(1 << 24));
         String problem = missingTools();
         SandboxPool created = null;
         ExecutorHealth h;

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -67,10 +68,9 @@ final class SandboxLauncher {
         this.seccomp = seccomp;
         this.instance = instance;
         this.root = "root".equals(System.getProperty("user.name"));
-        // Several servers on one machine get different uid ranges, so their sandboxes' process
-        // counts (RLIMIT_NPROC is per uid) do not add up.
-        long pid = ProcessHandle.current().pid();
-        this.uidBase = UID_BASE + (int) (pid % 4000) * UIDS_PER_SERVER;
+        // Several executors on one machine get different uid ranges (by chance: 1 in 4000 to
+        // collide), so their sandboxes' process counts (RLIMIT_NPROC is per uid) do not add up.
+        this.uidBase = UID_BASE + new SecureRandom().nextInt(4000) * UIDS_PER_SERVER;
         writeFiles();
     }
 
@@ -190,6 +190,9 @@ final class SandboxLauncher {
         env(b, "LANG", "C.UTF-8");
         env(b, "MPLBACKEND", "Agg");
         env(b, "MPLCONFIGDIR", "/tmp/mpl");
+        // Caches go to /tmp, so the working folder holds only what the code writes.
+        env(b, "XDG_CACHE_HOME", "/tmp/.cache");
+        env(b, "XDG_CONFIG_HOME", "/tmp/.config");
         env(b, "OPENBLAS_NUM_THREADS", "1");
         env(b, "OMP_NUM_THREADS", "1");
         env(b, "MKL_NUM_THREADS", "1");

@@ -71,7 +71,9 @@ final class SandboxPool implements AutoCloseable {
                                 offer(launcher.start(startTimeout));
                             }
                         } catch (RuntimeException e) {
-                            log.warn("could not start a pooled sandbox: {}", e.getMessage());
+                            if (!closed) {
+                                log.warn("could not start a pooled sandbox: {}", e.getMessage());
+                            }
                         } finally {
                             starting.decrementAndGet();
                         }
