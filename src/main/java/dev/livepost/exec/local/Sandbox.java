@@ -191,6 +191,7 @@ final class Sandbox {
             log.debug("sandbox {} protocol ended: {}", process.pid(), e.toString());
         } finally {
             exited.complete(null);
+            ready.countDown(); // whoever waits for a sandbox that died at startup stops waiting
             sink = null;
             CompletableFuture<Ending> ending = current;
             if (ending != null) {

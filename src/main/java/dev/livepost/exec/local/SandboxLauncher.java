@@ -182,7 +182,14 @@ final class SandboxLauncher {
     private List<String> bwrap() {
         List<String> b = new ArrayList<>();
         b.add(BWRAP);
-        b.addAll(List.of("--unshare-all", "--die-with-parent", "--new-session", "--clearenv"));
+        b.addAll(
+                List.of(
+                        "--unshare-all",
+                        "--unshare-user", // required by --disable-userns (all only tries it)
+                        "--disable-userns",
+                        "--die-with-parent",
+                        "--new-session",
+                        "--clearenv"));
         env(b, "HOME", "/work");
         env(b, "PATH", "/usr/bin:/bin");
         env(b, "USER", "sandbox");

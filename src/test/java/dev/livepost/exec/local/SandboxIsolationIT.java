@@ -190,4 +190,28 @@ class SandboxIsolationIT {
         // ENOSPC from the 64 MB tmpfs, or EFBIG from the 32 MB file size limit first.
         assertThat(run.stdout()).matches("OSError (28|27)\n");
     }
+
+    @Test
+    void dangerousSystemCallsAreRefused() {
+        var run =
+                sandboxes.run(
+                        sandboxes.open(),
+                        """
+                        import ctypes, os, subprocess
+                        libc = ctypes.CDLL(None, use_errno=True)
+                        for name, nr, arg in [('unshare', 272, 0x10000000), ('keyctl', 250, 0),
+                                              ('ptrace', 101, 16), ('bpf', 321, 0), ('mount', 165, 0)]:
+                            r = libc.syscall(nr, arg, 0, 0, 0)
+                            print(name, r, os.strerror(ctypes.get_errno()))
+                        print(subprocess.run(['/bin/echo', 'spawn works'], capture_output=True).stdout)
+                        """);
+        String expected =
+                "unshare -1 Operation not permitted\n"
+                        + "keyctl -1 Operation not permitted\n"
+                        + "ptrace -1 Operation not permitted\n"
+                        + "bpf -1 Operation not permitted\n"
+                        + "mount -1 Operation not permitted\n"
+                        + "b'spawn works\\n'\n";
+        assertThat(run.stdout()).isEqualTo(expected);
+    }
 }
