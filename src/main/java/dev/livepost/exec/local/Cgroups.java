@@ -225,16 +225,16 @@ final class Cgroups implements SandboxLimits {
             if (Files.exists(kill)) {
                 writeIfPresent(kill, "1");
             }
-            // Processes may still be forking: kill until the group stays empty (pids.max bounds
-            // it).
-            for (int round = 0; round < 200; round++) {
+            // Processes may still be forking (pids.max bounds that), and on a loaded machine a
+            // killed process can take seconds to leave: kill until the group stays empty.
+            for (int round = 0; round < 250; round++) {
                 List<Long> pids = pids(dir);
                 if (pids.isEmpty()) {
                     return;
                 }
                 pids.forEach(
                         pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-                sleep(5);
+                sleep(round < 10 ? 2 : 20);
             }
             log.warn("processes left in cgroup {}", dir);
         }
