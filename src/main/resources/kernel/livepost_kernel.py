@@ -203,7 +203,8 @@ class Kernel:
         linecache.cache[name] = (len(code), None, code.splitlines(True), name)
         tree = ast.parse(code, name)
         last = None
-        if tree.body and isinstance(tree.body[-1], ast.Expr):
+        # As in Jupyter, a trailing semicolon hides the last value (e.g. `plt.plot(x);`).
+        if tree.body and isinstance(tree.body[-1], ast.Expr) and not code.rstrip().endswith(";"):
             last = ast.Expression(tree.body.pop().value)
         exec(compile(tree, name, "exec"), self.namespace)
         if last is not None:

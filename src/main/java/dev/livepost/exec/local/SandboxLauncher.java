@@ -67,7 +67,7 @@ final class SandboxLauncher {
         this.files = dataDir.resolve("sandbox");
         this.seccomp = seccomp;
         this.instance = instance;
-        this.root = "root".equals(System.getProperty("user.name"));
+        this.root = effectiveUid() == 0;
         // Several executors on one machine get different uid ranges (by chance: 1 in 4000 to
         // collide), so their sandboxes' process counts (RLIMIT_NPROC is per uid) do not add up.
         this.uidBase = UID_BASE + new SecureRandom().nextInt(4000) * UIDS_PER_SERVER;
@@ -93,6 +93,20 @@ final class SandboxLauncher {
         }
     }
 
+    /** The server's effective uid, from {@code /proc/self/status}; -1 if unknown. */
+    static long effectiveUid() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return Long.parseLong(line.split("\\s+")[2]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through: treated as not root, the safe side for setpriv
+        }
+        return -1;
+    }
+
     boolean root() {
         return root;
     }
@@ -110,7 +124,13 @@ final class SandboxLauncher {
         int uid = root ? allocateUid() : -1;
         String name =
                 uid >= 0 ? uid + "-" + counter.incrementAndGet() : "" + counter.incrementAndGet();
-        SandboxLimits.Slot slot = sandboxLimits.create(name);
+        SandboxLimits.Slot slot;
+        try {
+            slot = sandboxLimits.create(name);
+        } catch (UncheckedIOException e) {
+            releaseUid(uid);
+            throw LivepostException.unavailable("cannot limit a new sandbox: " + e.getMessage());
+        }
         try {
             var pb =
                     new ProcessBuilder(
