@@ -21,7 +21,10 @@ final class LocalSession implements ExecutorSession {
     private final Limits limits;
     private final Consumer<LocalSession> onClose;
     private Sandbox sandbox; // guarded by this
-    private boolean lossReported; // guarded by this
+
+    /** Whether the current sandbox ran code, so its death loses something. Guarded by this. */
+    private boolean hasState;
+
     private boolean closed; // guarded by this
 
     LocalSession(SandboxPool pool, Limits limits, Sandbox sandbox, Consumer<LocalSession> onClose) {
@@ -29,7 +32,6 @@ final class LocalSession implements ExecutorSession {
         this.onClose = onClose;
         this.limits = limits;
         this.sandbox = sandbox;
-        this.lossReported = true; // a fresh session has nothing to lose
     }
 
     @Override
@@ -94,20 +96,21 @@ final class LocalSession implements ExecutorSession {
             return null;
         }
         if (sandbox != null && sandbox.alive()) {
+            hasState = true;
             return sandbox;
         }
         if (sandbox != null) {
             sandbox.kill();
             sandbox = null;
-        }
-        if (!lossReported) {
-            sink.emit(
-                    new RunEvent.Notice(
-                            "The sandbox of this session had stopped; this run starts in a fresh"
-                                    + " one, so earlier variables and files are gone."));
+            if (hasState) {
+                sink.emit(
+                        new RunEvent.Notice(
+                                "The sandbox of this session had stopped; this run starts in a"
+                                        + " fresh one, so earlier variables and files are gone."));
+            }
         }
         sandbox = pool.take();
-        lossReported = false;
+        hasState = true;
         return sandbox;
     }
 
@@ -116,8 +119,7 @@ final class LocalSession implements ExecutorSession {
         box.kill();
         synchronized (this) {
             if (sandbox == box) {
-                sandbox = null;
-                lossReported = true;
+                sandbox = null; // the loss was reported with this run
             }
         }
         pool.fill();

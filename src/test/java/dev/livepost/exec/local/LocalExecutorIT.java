@@ -227,4 +227,37 @@ class LocalExecutorIT {
         assertThat(run.stdout()).isEqualTo("out\n");
         assertThat(run.stderr()).isEqualTo("err\n");
     }
+
+    @Test
+    void trailingSemicolonHidesTheValue() {
+        assertThat(sandboxes.run(sandboxes.open(), "1 + 1;").all(RunEvent.Display.class)).isEmpty();
+    }
+
+    @Test
+    void sandboxDyingInARunIsReplaced() {
+        String token = sandboxes.open();
+        sandboxes.run(token, "x = 1");
+        var run = sandboxes.run(token, "import os\nos._exit(3)");
+        assertThat(run.done().status()).isEqualTo(RunStatus.KILLED);
+        assertThat(run.notices()).contains("sandbox stopped", "lost");
+        var next = sandboxes.run(token, "print('x' in globals())");
+        assertThat(next.stdout()).isEqualTo("False\n");
+        assertThat(next.notices()).isEmpty();
+    }
+
+    @Test
+    void sandboxDyingBetweenRunsIsReplacedWithANotice() throws Exception {
+        String token = sandboxes.open();
+        var run =
+                sandboxes.run(
+                        token,
+                        "import os, threading, time\n"
+                                + "threading.Thread(target=lambda: (time.sleep(0.3), os._exit(3))).start()");
+        assertThat(run.done().status()).isEqualTo(RunStatus.OK);
+        Thread.sleep(1500);
+        var next = sandboxes.run(token, "print('fresh')");
+        assertThat(next.notices()).contains("had stopped");
+        assertThat(next.stdout()).isEqualTo("fresh\n");
+        assertThat(next.done().status()).isEqualTo(RunStatus.OK);
+    }
 }
