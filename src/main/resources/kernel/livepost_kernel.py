@@ -27,6 +27,7 @@ import struct
 import sys
 import termios
 import threading
+import time
 import traceback
 
 WORK = "/work"
@@ -87,11 +88,13 @@ class PipeForwarder:
             self.channel.send(type=self.kind, text=text)
 
     def drain(self):
-        """Forwards whatever is still in the pipe; returns once the pipe is empty."""
+        """Forwards what is in the pipe; returns once it is empty, or after 0.2 s of a writer
+        that does not stop (a background process must not hold the run open)."""
+        deadline = time.monotonic() + 0.2
         while True:
             with self.lock:
                 self._forward()
-                if _pending(self.fd) == 0:
+                if _pending(self.fd) == 0 or time.monotonic() > deadline:
                     return
 
 

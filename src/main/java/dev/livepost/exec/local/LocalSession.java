@@ -75,6 +75,12 @@ final class LocalSession implements ExecutorSession {
             case INTERRUPTED:
                 return new RunOutcome.Finished(RunStatus.INTERRUPTED, null);
             default:
+                synchronized (this) {
+                    if (closed) {
+                        return new RunOutcome.Failed(
+                                "session_closed", "The session was deleted during the run.");
+                    }
+                }
                 boolean oom = box.outOfMemory();
                 replace(box);
                 sink.emit(

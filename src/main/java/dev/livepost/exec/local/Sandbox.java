@@ -22,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +51,8 @@ final class Sandbox {
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
     private volatile RunSink sink;
     private volatile CompletableFuture<Ending> current;
-    private boolean gone;
+    private final AtomicBoolean gone = new AtomicBoolean();
+    private final Object writeLock = new Object();
 
     Sandbox(Process process, SandboxLimits.Slot slot, Runnable onGone) {
         this.process = process;
@@ -140,11 +142,8 @@ final class Sandbox {
 
     /** Kills the whole sandbox (its pid namespace dies with bwrap) and removes its limits. */
     void kill() {
-        synchronized (this) {
-            if (gone) {
-                return;
-            }
-            gone = true;
+        if (gone.getAndSet(true)) {
+            return;
         }
         process.destroyForcibly();
         waitForExit(Duration.ofSeconds(2));
@@ -160,15 +159,18 @@ final class Sandbox {
         }
     }
 
-    private synchronized void send(JsonNode msg) {
-        if (gone) {
+    /** Writes one command; a killed sandbox's pipe breaks, so this never blocks {@link #kill}. */
+    private void send(JsonNode msg) {
+        if (gone.get()) {
             return;
         }
         try {
-            OutputStream in = process.getOutputStream();
-            in.write(JSON.writeValueAsBytes(msg));
-            in.write('\n');
-            in.flush();
+            synchronized (writeLock) {
+                OutputStream in = process.getOutputStream();
+                in.write(JSON.writeValueAsBytes(msg));
+                in.write('\n');
+                in.flush();
+            }
         } catch (IOException e) {
             log.debug("sandbox {} does not take commands: {}", process.pid(), e.toString());
         }

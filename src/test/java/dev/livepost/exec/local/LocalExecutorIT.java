@@ -260,4 +260,22 @@ class LocalExecutorIT {
         assertThat(next.stdout()).isEqualTo("fresh\n");
         assertThat(next.done().status()).isEqualTo(RunStatus.OK);
     }
+
+    @Test
+    void backgroundWriterDoesNotHoldTheRunOpen() {
+        String token = sandboxes.open();
+        try {
+            long start = System.nanoTime();
+            var run = sandboxes.run(token, "import subprocess\nsubprocess.Popen(['/usr/bin/yes'])");
+            assertThat(run.done().status()).isEqualTo(RunStatus.OK);
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .isLessThan(Duration.ofSeconds(5));
+            // What the background process writes meanwhile joins the current run's output.
+            var next = sandboxes.run(token, "print('next')");
+            assertThat(next.stdout()).contains("next\n");
+            assertThat(next.done().status()).isEqualTo(RunStatus.OK);
+        } finally {
+            sandboxes.sessions.delete(token);
+        }
+    }
 }
