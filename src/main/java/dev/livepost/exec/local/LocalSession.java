@@ -17,6 +17,11 @@ import java.util.function.Consumer;
  * Thread-safe as {@link ExecutorSession} requires.
  */
 final class LocalSession implements ExecutorSession {
+    // Exit codes as a shell reports them: GNU timeout's 124, 128 + SIGINT, 128 + SIGKILL.
+    private static final int EXIT_TIMEOUT = 124;
+    private static final int EXIT_INTERRUPTED = 130;
+    private static final int EXIT_KILLED = 137;
+
     private final SandboxPool pool;
     private final Limits limits;
     private final Consumer<LocalSession> onClose;
@@ -65,7 +70,7 @@ final class LocalSession implements ExecutorSession {
                                         + seconds(request.timeout())
                                         + " and was interrupted."));
             }
-            return new RunOutcome.Finished(RunStatus.TIMEOUT, null);
+            return new RunOutcome.Finished(RunStatus.TIMEOUT, EXIT_TIMEOUT);
         }
         switch (ending) {
             case OK:
@@ -73,7 +78,7 @@ final class LocalSession implements ExecutorSession {
             case ERROR:
                 return new RunOutcome.Finished(RunStatus.ERROR, 1);
             case INTERRUPTED:
-                return new RunOutcome.Finished(RunStatus.INTERRUPTED, null);
+                return new RunOutcome.Finished(RunStatus.INTERRUPTED, EXIT_INTERRUPTED);
             default:
                 synchronized (this) {
                     if (closed) {
@@ -92,7 +97,7 @@ final class LocalSession implements ExecutorSession {
                                                 : "The sandbox stopped")
                                         + ", so it was restarted: variables and files of this"
                                         + " session were lost."));
-                return new RunOutcome.Finished(RunStatus.KILLED, null);
+                return new RunOutcome.Finished(RunStatus.KILLED, EXIT_KILLED);
         }
     }
 

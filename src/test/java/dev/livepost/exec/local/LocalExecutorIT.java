@@ -180,6 +180,7 @@ class LocalExecutorIT {
         sandboxes.sessions.interrupt(token);
         var run = running.get();
         assertThat(run.done().status()).isEqualTo(RunStatus.INTERRUPTED);
+        assertThat(run.done().exitCode()).isEqualTo(130);
         assertThat(run.stderr()).contains("KeyboardInterrupt");
         assertThat(sandboxes.run(token, "print(x)").stdout()).isEqualTo("kept\n");
     }
@@ -239,6 +240,7 @@ class LocalExecutorIT {
         sandboxes.run(token, "x = 1");
         var run = sandboxes.run(token, "import os\nos._exit(3)");
         assertThat(run.done().status()).isEqualTo(RunStatus.KILLED);
+        assertThat(run.done().exitCode()).isEqualTo(137);
         assertThat(run.notices()).contains("sandbox stopped", "lost");
         var next = sandboxes.run(token, "print('x' in globals())");
         assertThat(next.stdout()).isEqualTo("False\n");

@@ -39,6 +39,7 @@ class TimeoutIT {
         sandboxes.run(token, "x = 7");
         var run = sandboxes.run(token, "import time\ntime.sleep(30)");
         assertThat(run.done().status()).isEqualTo(RunStatus.TIMEOUT);
+        assertThat(run.done().exitCode()).isEqualTo(124);
         assertThat(run.notices()).contains("time limit of 2 s");
         assertThat(sandboxes.run(token, "print(x)").stdout()).isEqualTo("7\n");
     }
