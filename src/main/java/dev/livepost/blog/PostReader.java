@@ -101,9 +101,15 @@ final class PostReader {
             yaml = m;
         } catch (MarkedYamlEngineException e) {
             int line = e.getProblemMark().map(mark -> mark.getLine() + 2).orElse(1);
-            return skipped(file, line, "front matter is not valid YAML: " + e.getProblem());
+            return skipped(
+                    file,
+                    line,
+                    "front matter is not valid YAML: " + e.getProblem() + ": file skipped");
         } catch (YamlEngineException e) {
-            return skipped(file, 1, "front matter is not valid YAML: " + e.getMessage());
+            return skipped(
+                    file,
+                    1,
+                    "front matter is not valid YAML: " + e.getMessage() + ": file skipped");
         }
         var headerProblems = new ArrayList<Problem>();
         FrontMatter meta = frontMatter(file, slug, yaml, split.yaml(), headerProblems);

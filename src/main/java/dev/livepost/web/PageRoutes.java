@@ -75,24 +75,24 @@ final class PageRoutes {
     }
 
     /**
-     * Javalin's 404 for unmatched paths (and for pages that set 404 themselves). API clients get
-     * the contract's JSON body from WebServer; everything else gets a page.
+     * Every 404 ends here (unmatched paths too). Pages and API errors that already have a body keep
+     * it; other API paths get the contract's JSON body, everything else the 404 page.
      */
     private void notFound(Context ctx) {
-        if (ctx.path().startsWith("/api/") || isHtml(ctx)) {
-            return;
+        String type = ctx.res().getContentType();
+        if (type != null && (type.startsWith("text/html") || type.startsWith("application/json"))) {
+            return; // a page or an API error already said what was not found
         }
-        notFound(ctx, "There is nothing at this address.");
+        if (ctx.path().startsWith("/api/")) {
+            WebServer.error(ctx, 404, "not_found", "No API endpoint " + ctx.path() + ".");
+        } else {
+            notFound(ctx, "There is nothing at this address.");
+        }
     }
 
     private void notFound(Context ctx, String message) {
         ctx.status(404);
         render(ctx, "notfound.jte", Map.of("message", message));
-    }
-
-    private static boolean isHtml(Context ctx) {
-        String type = ctx.res().getContentType();
-        return type != null && type.startsWith("text/html");
     }
 
     private void render(Context ctx, String template, Map<String, Object> params) {
