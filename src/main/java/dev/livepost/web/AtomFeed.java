@@ -47,14 +47,14 @@ final class AtomFeed {
                 element(xml, "published", timestamp(p));
                 for (String tag : p.meta().tags()) {
                     xml.writeEmptyElement("category");
-                    xml.writeAttribute("term", tag);
+                    xml.writeAttribute("term", xmlText(tag));
                 }
                 if (!p.meta().description().isEmpty()) {
                     element(xml, "summary", p.meta().description());
                 }
                 xml.writeStartElement("content");
                 xml.writeAttribute("type", "html");
-                xml.writeCharacters(p.html());
+                xml.writeCharacters(xmlText(p.html()));
                 xml.writeEndElement();
                 xml.writeEndElement();
             }
@@ -67,6 +67,30 @@ final class AtomFeed {
         return out.toString();
     }
 
+    /** Drops the few characters XML 1.0 cannot hold at all (most control characters). */
+    static String xmlText(String s) {
+        var sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok =
+                    c == '\t'
+                            || c == '\n'
+                            || c == '\r'
+                            || (c >= 0x20 && c <= 0xD7FF)
+                            || (c >= 0xE000 && c <= 0xFFFD)
+                            || (Character.isHighSurrogate(c)
+                                    && i + 1 < s.length()
+                                    && Character.isLowSurrogate(s.charAt(i + 1)));
+            if (ok) {
+                sb.append(c);
+                if (Character.isHighSurrogate(c)) {
+                    sb.append(s.charAt(++i));
+                }
+            }
+        }
+        return sb.toString();
+    }
+
     private static String timestamp(Post p) {
         return DateTimeFormatter.ISO_INSTANT.format(
                 p.meta().date().atStartOfDay().toInstant(ZoneOffset.UTC));
@@ -75,7 +99,7 @@ final class AtomFeed {
     private static void element(XMLStreamWriter xml, String name, String text)
             throws XMLStreamException {
         xml.writeStartElement(name);
-        xml.writeCharacters(text);
+        xml.writeCharacters(xmlText(text));
         xml.writeEndElement();
     }
 
