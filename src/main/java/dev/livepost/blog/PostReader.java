@@ -94,6 +94,9 @@ final class PostReader {
                                             .setCodePointLimit(1 << 20)
                                             .build())
                             .loadFromString(split.yaml());
+            if (loaded == null) {
+                loaded = Map.of(); // empty front matter: reported field by field below
+            }
             if (!(loaded instanceof Map<?, ?> m)) {
                 return skipped(
                         file, 2, "the front matter must be 'key: value' lines: file skipped");

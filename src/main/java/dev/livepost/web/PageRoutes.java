@@ -10,6 +10,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -59,7 +60,8 @@ final class PageRoutes {
     }
 
     private void tag(Context ctx) {
-        String tag = ctx.pathParam("tag");
+        // Tags are stored in lower case; /tags/Python finds them too.
+        String tag = ctx.pathParam("tag").toLowerCase(Locale.ROOT);
         List<Post> posts = blog.tagged(tag);
         if (posts.isEmpty()) {
             notFound(ctx, "No post is tagged “" + tag + "”.");

@@ -171,6 +171,33 @@ class BlogTest {
     }
 
     @Test
+    void frontMatterEdgeCases() throws IOException {
+        write("empty.md", "---\n---\nBody.\n");
+        write(
+                "dots.md",
+                "---   \ntitle: Dots\ndate: 2026-01-02T10:00:00Z\ntags: one, Two\n...\nBody.\n");
+        Path list = write("list.md", "---\n- a\n- b\n---\n");
+        var blog = blog();
+        assertThat(blog.post("empty").orElseThrow().headerProblems())
+                .extracting(Problem::message)
+                .containsExactly(
+                        "front matter has no title",
+                        "front matter has no date (e.g. date: 2026-11-24)");
+        assertThat(blog.post("dots").orElseThrow().meta())
+                .isEqualTo(
+                        new FrontMatter(
+                                "Dots",
+                                LocalDate.of(2026, 1, 2),
+                                "",
+                                List.of("one", "two"),
+                                false));
+        assertThat(blog.post("list")).isEmpty();
+        assertThat(blog.problems())
+                .extracting(Problem::toString)
+                .contains(list + ":2: the front matter must be 'key: value' lines: file skipped");
+    }
+
+    @Test
     void byteOrderMarkAndCrlfKeepLineNumbers() throws IOException {
         Path file = posts.resolve("win.md");
         Files.write(

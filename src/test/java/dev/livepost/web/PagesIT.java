@@ -192,6 +192,7 @@ class PagesIT {
                         "/posts/telling-time-worksheet",
                         "/posts/pandas-tables",
                         "/posts/interactive-artifacts");
+        assertThat(page("/tags/PYTHON", 200).select(".post-list h2 a")).hasSize(3);
         Document tags = page("/tags", 200);
         assertThat(tags.select(".tag-index a").eachText()).contains("python", "pandas", "broken");
     }
