@@ -199,7 +199,11 @@ final class PostReader {
                         ? l
                         : rawTags == null ? List.of() : List.of(rawTags.toString().split(","));
         for (Object t : items) {
-            String tag = t == null ? "" : t.toString().trim().toLowerCase(Locale.ROOT);
+            // "Machine Learning" becomes machine-learning: tags are URL path segments.
+            String tag =
+                    t == null
+                            ? ""
+                            : t.toString().trim().toLowerCase(Locale.ROOT).replaceAll("\\s+", "-");
             if (SLUG.matcher(tag).matches()) {
                 if (!tags.contains(tag)) {
                     tags.add(tag);

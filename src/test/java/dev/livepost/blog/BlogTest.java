@@ -40,7 +40,9 @@ class BlogTest {
     @Test
     void postsAreNewestFirstWithDraftsHidden() throws IOException {
         write("old.md", "---\ntitle: Old\ndate: 2026-01-01\n---\nOld text.\n");
-        write("new.md", "---\ntitle: New\ndate: 2026-03-01\ntags: [a, B]\n---\nNew text.\n");
+        write(
+                "new.md",
+                "---\ntitle: New\ndate: 2026-03-01\ntags: [a, B, Machine  Learning]\n---\nNew text.\n");
         write("draft.md", "---\ntitle: Draft\ndate: 2026-12-01\ndraft: true\n---\nSecret.\n");
         write("notes.txt", "not a post");
         var blog = blog();
@@ -49,10 +51,14 @@ class BlogTest {
         assertThat(blog.post("new").orElseThrow().meta())
                 .isEqualTo(
                         new FrontMatter(
-                                "New", LocalDate.of(2026, 3, 1), "", List.of("a", "b"), false));
+                                "New",
+                                LocalDate.of(2026, 3, 1),
+                                "",
+                                List.of("a", "b", "machine-learning"),
+                                false));
         assertThat(blog.post("new").orElseThrow().html()).isEqualTo("<p>New text.</p>\n");
         assertThat(blog.tagged("b")).extracting(Post::slug).containsExactly("new");
-        assertThat(blog.tags()).containsExactly("a", "b");
+        assertThat(blog.tags()).containsExactly("a", "b", "machine-learning");
         assertThat(blog.problems()).isEmpty();
     }
 
