@@ -204,6 +204,33 @@ class BlogTest {
     }
 
     @Test
+    void hostileFilesAreReadFastAndReported() throws IOException {
+        var laughs = new StringBuilder("---\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for (int i = 1; i < 20; i++) {
+            laughs.append("a").append(i).append(": &a").append(i).append(" [");
+            laughs.append(("*a" + (i - 1) + ", ").repeat(9)).append("*a").append(i - 1);
+            laughs.append("]\n");
+        }
+        Path bomb = write("bomb.md", laughs.append("---\n").toString());
+        write(
+                "long.md",
+                "---\ntitle: Long\ndate: 2026-01-01\n---\n"
+                        + "x".repeat(200_000)
+                        + "\n\n::code-runner{title=\""
+                        + "y".repeat(100_000)
+                        + "\n```\n1\n```\n");
+        var blog =
+                org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                        Duration.ofSeconds(5), () -> blog());
+        assertThat(blog.post("bomb")).isEmpty();
+        assertThat(blog.problems())
+                .extracting(Problem::toString)
+                .anySatisfy(p -> assertThat(p).startsWith(bomb + ":").contains("not valid YAML"))
+                .anySatisfy(p -> assertThat(p).contains("long.md:7: the value of 'title'"));
+        assertThat(blog.post("long").orElseThrow().html()).contains("directive-error");
+    }
+
+    @Test
     void byteOrderMarkAndCrlfKeepLineNumbers() throws IOException {
         Path file = posts.resolve("win.md");
         Files.write(
