@@ -134,6 +134,9 @@ public final class Blog implements AutoCloseable {
         for (var e : files.entrySet()) {
             Entry old = cache.get(e.getKey());
             if (old == null || !old.stamp().equals(e.getValue())) {
+                if (snapshot != null) {
+                    log.info("re-reading {}", e.getKey());
+                }
                 PostReader.Read read = reader.read(e.getKey());
                 read.problems().forEach(p -> log.warn("{}", p));
                 cache.put(e.getKey(), new Entry(e.getValue(), read));

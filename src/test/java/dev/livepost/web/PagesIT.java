@@ -193,6 +193,16 @@ class PagesIT {
                         "/posts/pandas-tables",
                         "/posts/interactive-artifacts");
         assertThat(page("/tags/PYTHON", 200).select(".post-list h2 a")).hasSize(3);
+        for (String tag : app.blog().tags()) {
+            List<String> listed =
+                    page("/tags/" + tag, 200).select(".post-list h2 a").eachAttr("href");
+            assertThat(listed)
+                    .isNotEmpty()
+                    .containsExactlyElementsOf(
+                            app.blog().tagged(tag).stream()
+                                    .map(p -> "/posts/" + p.slug())
+                                    .toList());
+        }
         Document tags = page("/tags", 200);
         assertThat(tags.select(".tag-index a").eachText()).contains("python", "pandas", "broken");
     }
