@@ -11,6 +11,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -41,6 +42,7 @@ public final class Sessions implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Session> byToken = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
+    private volatile boolean closed;
 
     /**
      * @param idle how long an unused session lives
@@ -95,14 +97,21 @@ public final class Sessions implements AutoCloseable {
      * @param timeout the artifact's own time limit, or null for the server's
      */
     public Created create(SessionSpec spec, String setupCode, Duration timeout) {
+        if (closed) {
+            throw LivepostException.unavailable("The server is shutting down.");
+        }
         var health = executor.health();
         if (!health.available()) {
             throw LivepostException.unavailable(health.detail());
         }
         if (spec.prompt() && !executor.supportsPrompts()) {
-            throw new LivepostException(503, "prompt_mode_unavailable",
+            throw new LivepostException(
+                    503,
+                    "prompt_mode_unavailable",
                     "This artifact asks Claude to write and run the code, which needs the anthropic executor;"
-                            + " this server runs the " + executor.name() + " executor.");
+                            + " this server runs the "
+                            + executor.name()
+                            + " executor.");
         }
         ExecutorSession backend = executor.open(spec);
         String token = newToken();
@@ -138,6 +147,9 @@ public final class Sessions implements AutoCloseable {
      * @throws LivepostException 404 unknown session, 413 too large, 409 a run in progress
      */
     public PreparedRun prepare(String token, String source) {
+        if (closed) {
+            throw LivepostException.unavailable("The server is shutting down.");
+        }
         Session s = require(token);
         if (source.getBytes(StandardCharsets.UTF_8).length > settings.codeBytes()) {
             throw new LivepostException(
@@ -309,11 +321,34 @@ public final class Sessions implements AutoCloseable {
         deleteRecursively(s.filesDir);
     }
 
+    /**
+     * Discards every session and waits (a few seconds at most) until their runs have sent their
+     * last event, so a web server stopped afterwards has no stream left open.
+     */
     @Override
     public void close() {
+        closed = true;
         sweeper.shutdownNow();
-        byToken.values().forEach(this::discard);
+        var all = new ArrayList<>(byToken.values());
         byToken.clear();
+        all.forEach(this::discard);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        boolean waited = false;
+        while (all.stream().anyMatch(s -> s.running.get()) && System.nanoTime() < deadline) {
+            waited = true;
+            sleep(20);
+        }
+        if (waited) {
+            sleep(200); // the web layer closes the stream just after the run's last event
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private String newToken() {

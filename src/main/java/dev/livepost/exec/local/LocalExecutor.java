@@ -31,6 +31,7 @@ public final class LocalExecutor implements Executor {
     private final ExecutorHealth health;
     private final SandboxPool pool;
     private final Set<LocalSession> sessions = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     public LocalExecutor(Config config) {
         this.config = config;
@@ -142,6 +143,9 @@ public final class LocalExecutor implements Executor {
         if (pool == null) {
             throw LivepostException.unavailable(health.detail());
         }
+        if (closed) {
+            throw LivepostException.unavailable("The local executor was closed.");
+        }
         var session = new LocalSession(pool, config.limits(), pool.take(), sessions::remove);
         sessions.add(session);
         return session;
@@ -149,6 +153,7 @@ public final class LocalExecutor implements Executor {
 
     @Override
     public void close() {
+        closed = true;
         if (pool != null) {
             pool.close();
         }
