@@ -32,6 +32,7 @@ import traceback
 
 WORK = "/work"
 MAX_FILES_PER_RUN = 20
+MAX_DISPLAY = 1 << 20
 
 
 class Channel:
@@ -226,13 +227,13 @@ class Kernel:
     def display(self, *values):
         self.flush()
         for value in values:
-            mime = {"text/plain": repr(value)}
+            mime = {"text/plain": _capped(repr(value))}
             html = getattr(value, "_repr_html_", None)
             if callable(html) and not isinstance(value, type):
                 try:
                     rendered = html()
                     if isinstance(rendered, str):
-                        mime["text/html"] = rendered
+                        mime["text/html"] = _capped(rendered)
                 except Exception:
                     pass
             self.channel.send(type="display", mime=mime)
@@ -280,6 +281,13 @@ class Kernel:
                 pass
         for forwarder in self.forwarders:
             forwarder.drain()
+
+
+def _capped(text):
+    """A rich value's text, at most MAX_DISPLAY characters (the server caps output anyway)."""
+    if len(text) <= MAX_DISPLAY:
+        return text
+    return text[:MAX_DISPLAY] + "..."
 
 
 def snapshot():

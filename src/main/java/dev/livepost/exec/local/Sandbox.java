@@ -6,11 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livepost.LivepostException;
 import dev.livepost.exec.RunEvent;
 import dev.livepost.exec.RunSink;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Base64;
@@ -46,6 +43,7 @@ final class Sandbox {
     private final Process process;
     private final SandboxLimits.Slot slot;
     private final Runnable onGone;
+    private final long maxFileBytes;
     private final CountDownLatch ready = new CountDownLatch(1);
     private final Deque<String> stderrTail = new ArrayDeque<>();
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
@@ -54,8 +52,9 @@ final class Sandbox {
     private final AtomicBoolean gone = new AtomicBoolean();
     private final Object writeLock = new Object();
 
-    Sandbox(Process process, SandboxLimits.Slot slot, Runnable onGone) {
+    Sandbox(Process process, SandboxLimits.Slot slot, long maxFileBytes, Runnable onGone) {
         this.process = process;
+        this.maxFileBytes = maxFileBytes;
         this.slot = slot;
         this.onGone = onGone;
         var reader = new Thread(this::readProtocol, "sandbox-" + process.pid());
@@ -177,20 +176,27 @@ final class Sandbox {
     }
 
     private void readProtocol() {
-        try (var in =
-                new BufferedReader(
-                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        // The largest message is a file: base64 of the largest kept file, plus its JSON.
+        var in =
+                new LineReader(
+                        process.getInputStream(),
+                        (int) Math.min(Integer.MAX_VALUE - 64, maxFileBytes * 4 / 3 + (1 << 16)));
+        try {
             String line;
-            while ((line = in.readLine()) != null) {
+            while ((line = in.next(false)) != null) {
+                JsonNode msg = JSON.readTree(line); // garbage ends the protocol: see catch
                 try {
-                    handle(JSON.readTree(line));
+                    handle(msg);
                 } catch (RuntimeException e) {
                     // A failing sink (e.g. a full disk) costs that event, not the sandbox.
                     log.warn("sandbox {}: could not handle a message", process.pid(), e);
                 }
             }
         } catch (IOException | RuntimeException e) {
-            log.debug("sandbox {} protocol ended: {}", process.pid(), e.toString());
+            // Only code in the sandbox writing to our channel gets here; it loses its sandbox.
+            log.info(
+                    "sandbox {} broke its protocol ({}); stopping it", process.pid(), e.toString());
+            process.destroyForcibly();
         } finally {
             exited.complete(null);
             ready.countDown(); // whoever waits for a sandbox that died at startup stops waiting
@@ -261,14 +267,13 @@ final class Sandbox {
     }
 
     private void readStderr() {
-        try (var in =
-                new BufferedReader(
-                        new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+        var in = new LineReader(process.getErrorStream(), 300);
+        try {
             String line;
-            while ((line = in.readLine()) != null) {
+            while ((line = in.next(true)) != null) {
                 log.debug("sandbox {}: {}", process.pid(), line);
                 synchronized (stderrTail) {
-                    stderrTail.addLast(line.length() > 300 ? line.substring(0, 300) : line);
+                    stderrTail.addLast(line);
                     if (stderrTail.size() > 5) {
                         stderrTail.removeFirst();
                     }

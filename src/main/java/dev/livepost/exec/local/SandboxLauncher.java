@@ -147,7 +147,7 @@ final class SandboxLauncher {
             pb.environment().clear();
             pb.environment().put("PATH", "/usr/bin:/bin");
             Process process = pb.start();
-            var sandbox = new Sandbox(process, slot, () -> releaseUid(uid));
+            var sandbox = new Sandbox(process, slot, limits.maxFileBytes(), () -> releaseUid(uid));
             sandbox.awaitReady(readyWithin);
             return sandbox;
         } catch (IOException e) {

@@ -214,4 +214,38 @@ class SandboxIsolationIT {
                         + "b'spawn works\\n'\n";
         assertThat(run.stdout()).isEqualTo(expected);
     }
+
+    @Test
+    void writingToTheProtocolChannelCostsOnlyTheSandbox() {
+        String token = sandboxes.open();
+        var run =
+                sandboxes.run(
+                        token,
+                        """
+                        import os, stat
+                        for fd in sorted(map(int, os.listdir('/proc/self/fd'))):
+                            try:
+                                if fd > 2 and stat.S_ISFIFO(os.fstat(fd).st_mode):
+                                    for _ in range(40):
+                                        os.write(fd, b'x' * (1 << 20))  # one endless line
+                            except OSError:
+                                pass
+                        print('survived')
+                        """);
+        assertThat(run.stdout()).doesNotContain("survived");
+        assertThat(run.done().status()).isEqualTo(RunStatus.KILLED);
+        assertThat(sandboxes.run(token, "print('fresh')").stdout()).isEqualTo("fresh\n");
+    }
+
+    @Test
+    void hugeDisplayValueIsCapped() {
+        var run = sandboxes.run(sandboxes.open(), "'x' * 30_000_000");
+        assertThat(run.done().status()).isEqualTo(RunStatus.OK);
+        assertThat(
+                        run.all(dev.livepost.exec.RunEvent.Display.class)
+                                .get(0)
+                                .mime()
+                                .get("text/plain"))
+                .hasSize((1 << 20) + 3);
+    }
 }
