@@ -34,6 +34,11 @@ public final class LocalExecutor implements Executor {
     private volatile boolean closed;
 
     public LocalExecutor(Config config) {
+        this(config, SandboxLauncher.BWRAP);
+    }
+
+    /** With another bubblewrap binary: tests show how a broken one is reported. */
+    LocalExecutor(Config config, Path bwrap) {
         this.config = config;
         // Unique per executor, also among several in one JVM; starts with the pid so a later server
         // can tell which cgroups were left by a server that is gone.
@@ -41,7 +46,7 @@ public final class LocalExecutor implements Executor {
                 ProcessHandle.current().pid()
                         + "x"
                         + Integer.toHexString(new SecureRandom().nextInt(1 << 24));
-        String problem = missingTools();
+        String problem = missingTools(bwrap);
         SandboxPool created = null;
         ExecutorHealth h;
         if (problem != null) {
@@ -55,7 +60,8 @@ public final class LocalExecutor implements Executor {
             }
             Path seccomp = Seccomp.write(config.data().resolve("sandbox"));
             var launcher =
-                    new SandboxLauncher(config.limits(), limits, config.data(), seccomp, instance);
+                    new SandboxLauncher(
+                            config.limits(), bwrap, limits, config.data(), seccomp, instance);
             created = new SandboxPool(launcher, config.poolSize(), START_TIMEOUT);
             h = probe(launcher, created, limits, seccomp);
             if (!h.available()) {
@@ -70,8 +76,8 @@ public final class LocalExecutor implements Executor {
         }
     }
 
-    private static String missingTools() {
-        if (!Files.isExecutable(Path.of(SandboxLauncher.BWRAP))) {
+    private static String missingTools(Path bwrap) {
+        if (!Files.isExecutable(bwrap)) {
             return "local sandbox unavailable: bubblewrap is not installed; fix: apt-get install"
                     + " bubblewrap";
         }

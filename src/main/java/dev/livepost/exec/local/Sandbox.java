@@ -44,6 +44,7 @@ final class Sandbox {
     private final SandboxLimits.Slot slot;
     private final Runnable onGone;
     private final long maxFileBytes;
+    private final Thread errors;
     private final CountDownLatch ready = new CountDownLatch(1);
     private final Deque<String> stderrTail = new ArrayDeque<>();
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
@@ -60,7 +61,7 @@ final class Sandbox {
         var reader = new Thread(this::readProtocol, "sandbox-" + process.pid());
         reader.setDaemon(true);
         reader.start();
-        var errors = new Thread(this::readStderr, "sandbox-err-" + process.pid());
+        this.errors = new Thread(this::readStderr, "sandbox-err-" + process.pid());
         errors.setDaemon(true);
         errors.start();
     }
@@ -93,6 +94,11 @@ final class Sandbox {
     /** The last lines the sandbox wrote to its stderr (bwrap's and the kernel's own errors). */
     String stderr() {
         waitForExit(Duration.ofMillis(500));
+        try {
+            errors.join(500); // the last lines may still be on their way
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         synchronized (stderrTail) {
             return stderrTail.isEmpty() ? "no error output" : String.join(" | ", stderrTail);
         }

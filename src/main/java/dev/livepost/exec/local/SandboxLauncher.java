@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class SandboxLauncher {
     static final String PYTHON = "/usr/bin/python3";
-    static final String BWRAP = "/usr/bin/bwrap";
+    static final Path BWRAP = Path.of("/usr/bin/bwrap");
 
     /** The sandbox's user inside its namespace. */
     static final int INNER_UID = 1000;
@@ -42,6 +42,7 @@ final class SandboxLauncher {
     private static final int UIDS_PER_SERVER = 1000;
 
     private final Limits limits;
+    private final Path bwrap;
     private final SandboxLimits sandboxLimits;
     private final Path files;
     private final Path seccomp;
@@ -54,15 +55,18 @@ final class SandboxLauncher {
     /**
      * @param dataDir the server's data folder; the kernel and generated {@code /etc} files go to
      *     {@code sandbox/} in it
+     * @param bwrap the bubblewrap binary
      * @param seccomp a compiled BPF filter for {@code bwrap --seccomp}, or null
      */
     SandboxLauncher(
             Limits limits,
+            Path bwrap,
             SandboxLimits sandboxLimits,
             Path dataDir,
             Path seccomp,
             String instance) {
         this.limits = limits;
+        this.bwrap = bwrap;
         this.sandboxLimits = sandboxLimits;
         this.files = dataDir.resolve("sandbox");
         this.seccomp = seccomp;
@@ -201,7 +205,7 @@ final class SandboxLauncher {
 
     private List<String> bwrap() {
         List<String> b = new ArrayList<>();
-        b.add(BWRAP);
+        b.add(bwrap.toString());
         b.addAll(
                 List.of(
                         "--unshare-all",

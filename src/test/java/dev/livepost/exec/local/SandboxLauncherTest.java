@@ -16,7 +16,14 @@ class SandboxLauncherTest {
     void commandDropsPrivilegesAndIsolatesEverything() {
         var limits = Limits.defaults();
         var rlimits = new SandboxLimits.RlimitsOnly(limits);
-        var launcher = new SandboxLauncher(limits, rlimits, data, data.resolve("f.bpf"), "test");
+        var launcher =
+                new SandboxLauncher(
+                        limits,
+                        SandboxLauncher.BWRAP,
+                        rlimits,
+                        data,
+                        data.resolve("f.bpf"),
+                        "test");
         List<String> cmd =
                 launcher.command(
                         rlimits.create("x"), launcher.root() ? 200_001 : -1, List.of("python"));
