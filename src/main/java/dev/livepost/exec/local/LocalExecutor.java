@@ -109,7 +109,10 @@ public final class LocalExecutor implements Executor {
                             + "; seccomp: "
                             + (seccomp != null ? "on" : "off")
                             + "; pool: "
-                            + config.poolSize());
+                            + config.poolSize()
+                            + ", at most "
+                            + launcher.maxSandboxes()
+                            + " sandboxes");
         } catch (LivepostException e) {
             return ExecutorHealth.unavailable(explain(e.getMessage()));
         }

@@ -5,6 +5,7 @@ import dev.livepost.LivepostException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -51,6 +53,8 @@ final class SandboxLauncher {
     private final int uidBase;
     private final BitSet uidsInUse = new BitSet(UIDS_PER_SERVER);
     private final AtomicLong counter = new AtomicLong();
+    private final AtomicInteger live = new AtomicInteger();
+    private final int maxSandboxes;
 
     /**
      * @param dataDir the server's data folder; the kernel and generated {@code /etc} files go to
@@ -72,6 +76,7 @@ final class SandboxLauncher {
         this.seccomp = seccomp;
         this.instance = instance;
         this.root = effectiveUid() == 0;
+        this.maxSandboxes = maxSandboxes(limits);
         // Several executors on one machine get different uid ranges (by chance: 1 in 4000 to
         // collide), so their sandboxes' process counts (RLIMIT_NPROC is per uid) do not add up.
         this.uidBase = UID_BASE + new SecureRandom().nextInt(4000) * UIDS_PER_SERVER;
@@ -111,6 +116,10 @@ final class SandboxLauncher {
         return -1;
     }
 
+    int maxSandboxes() {
+        return maxSandboxes;
+    }
+
     boolean root() {
         return root;
     }
@@ -125,14 +134,27 @@ final class SandboxLauncher {
      * @throws LivepostException {@code executor_unavailable} when it does not come up
      */
     Sandbox start(Duration readyWithin) {
-        int uid = root ? allocateUid() : -1;
+        if (live.incrementAndGet() > maxSandboxes) {
+            live.decrementAndGet();
+            throw LivepostException.unavailable(
+                    "The server runs as many sandboxes as its memory allows ("
+                            + maxSandboxes
+                            + "); try again when other sessions have ended.");
+        }
+        int uid;
+        try {
+            uid = root ? allocateUid() : -1;
+        } catch (LivepostException e) {
+            live.decrementAndGet();
+            throw e;
+        }
         String name =
                 uid >= 0 ? uid + "-" + counter.incrementAndGet() : "" + counter.incrementAndGet();
         SandboxLimits.Slot slot;
         try {
             slot = sandboxLimits.create(name);
         } catch (UncheckedIOException e) {
-            releaseUid(uid);
+            release(uid);
             throw LivepostException.unavailable("cannot limit a new sandbox: " + e.getMessage());
         }
         try {
@@ -151,12 +173,12 @@ final class SandboxLauncher {
             pb.environment().clear();
             pb.environment().put("PATH", "/usr/bin:/bin");
             Process process = pb.start();
-            var sandbox = new Sandbox(process, slot, limits.maxFileBytes(), () -> releaseUid(uid));
+            var sandbox = new Sandbox(process, slot, limits.maxFileBytes(), () -> release(uid));
             sandbox.awaitReady(readyWithin);
             return sandbox;
         } catch (IOException e) {
             slot.close();
-            releaseUid(uid);
+            release(uid);
             throw LivepostException.unavailable("cannot start the sandbox: " + e.getMessage());
         }
     }
@@ -266,10 +288,24 @@ final class SandboxLauncher {
         return uidBase + free;
     }
 
-    private synchronized void releaseUid(int uid) {
+    /** Called once per started sandbox when it is gone. */
+    private synchronized void release(int uid) {
+        live.decrementAndGet();
         if (uid >= 0) {
             uidsInUse.clear(uid - uidBase);
         }
+    }
+
+    /**
+     * As many sandboxes as fit in the machine's memory at their limit (at least 4), so sessions
+     * opened in a loop cannot exhaust it; idle sessions expire and free theirs.
+     */
+    private static int maxSandboxes(Limits limits) {
+        long total =
+                ((com.sun.management.OperatingSystemMXBean)
+                                ManagementFactory.getOperatingSystemMXBean())
+                        .getTotalMemorySize();
+        return (int) Math.max(4, Math.min(UIDS_PER_SERVER, total / limits.memoryBytes()));
     }
 
     String instance() {
