@@ -116,11 +116,18 @@ class Kernel:
             PipeForwarder(self.channel, 1, "stdout"),
             PipeForwarder(self.channel, 2, "stderr"),
         ]
+        # Line-buffered: every printed line reaches the reader at once.
         sys.stdout = io.TextIOWrapper(
-            io.FileIO(1, "w", closefd=False), encoding="utf-8", line_buffering=True
+            io.FileIO(1, "w", closefd=False),
+            encoding="utf-8",
+            errors="backslashreplace",
+            line_buffering=True,
         )
         sys.stderr = io.TextIOWrapper(
-            io.FileIO(2, "w", closefd=False), encoding="utf-8", line_buffering=True
+            io.FileIO(2, "w", closefd=False),
+            encoding="utf-8",
+            errors="backslashreplace",
+            line_buffering=True,
         )
         sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
         self.namespace = {"__name__": "__main__", "__builtins__": builtins}

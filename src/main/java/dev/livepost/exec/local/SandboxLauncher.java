@@ -266,7 +266,7 @@ final class SandboxLauncher {
         b.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
         b.addAll(List.of("--size", String.valueOf(limits.workDiskBytes()), "--tmpfs", "/work"));
         b.addAll(List.of("--size", String.valueOf(limits.workDiskBytes()), "--tmpfs", "/tmp"));
-        b.addAll(List.of("--chdir", "/work"));
+        b.addAll(List.of("--hostname", "sandbox", "--chdir", "/work"));
         b.addAll(List.of("--uid", String.valueOf(INNER_UID), "--gid", String.valueOf(INNER_UID)));
         if (seccomp != null) {
             b.addAll(List.of("--seccomp", "6"));

@@ -280,4 +280,15 @@ class LocalExecutorIT {
             sandboxes.sessions.delete(token);
         }
     }
+
+    @Test
+    void unicodeSurvivesAndBrokenTextDoesNotBreakPrint() {
+        var run =
+                sandboxes.run(
+                        sandboxes.open(),
+                        "import os\nprint('h\u00e9llo \u2713 \uD83D\uDE00')\nprint('\\udcff')\n"
+                                + "os.write(1, 'caf\u00e9'.encode()[:4])\nos.write(1, 'caf\u00e9\\n'.encode()[4:])");
+        assertThat(run.stdout()).isEqualTo("h\u00e9llo \u2713 \uD83D\uDE00\n\\udcff\ncaf\u00e9\n");
+        assertThat(run.done().status()).isEqualTo(RunStatus.OK);
+    }
 }

@@ -71,7 +71,7 @@ class SandboxIsolationIT {
                                     print(p, 'read', open(p).read()[:20])
                             except OSError as e:
                                 print(p, 'denied', type(e).__name__)
-                        print(sorted(os.listdir('/')))
+                        print(os.uname().nodename, sorted(os.listdir('/')))
                         """
                                 .formatted("'" + secret + "'"));
         String out = run.stdout();
@@ -79,7 +79,7 @@ class SandboxIsolationIT {
         assertThat(out).contains("/etc/shadow denied", secret + " denied", "/root denied");
         assertThat(out)
                 .endsWith(
-                        "['bin', 'dev', 'etc', 'lib', 'lib64', 'livepost', 'proc', 'sbin', 'tmp', 'usr', 'work']\n");
+                        "sandbox ['bin', 'dev', 'etc', 'lib', 'lib64', 'livepost', 'proc', 'sbin', 'tmp', 'usr', 'work']\n");
     }
 
     @Test
