@@ -43,9 +43,18 @@ final class Cgroups implements SandboxLimits {
             if (Files.exists(ROOT.resolve("cgroup.controllers"))) {
                 Path parent = ROOT.resolve("livepost");
                 Files.createDirectories(parent);
-                String enable = "+memory +pids +cpu";
-                write(ROOT.resolve("cgroup.subtree_control"), enable);
-                write(parent.resolve("cgroup.subtree_control"), enable);
+                // One controller per write: cpu is welcome, memory and pids are required. Inside
+                // a container whose cgroup holds processes these writes fail (rlimits then).
+                for (String controller : List.of("memory", "pids", "cpu")) {
+                    try {
+                        write(ROOT.resolve("cgroup.subtree_control"), "+" + controller);
+                        write(parent.resolve("cgroup.subtree_control"), "+" + controller);
+                    } catch (UncheckedIOException e) {
+                        if (!controller.equals("cpu")) {
+                            throw e;
+                        }
+                    }
+                }
                 var found = new Cgroups(limits, instance, true, List.of(parent));
                 found.probe();
                 return found;
