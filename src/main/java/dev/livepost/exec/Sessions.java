@@ -190,67 +190,66 @@ public final class Sessions implements AutoCloseable {
     private void runInSession(Session s, String source, Consumer<RunEvent> out) {
         String runId = HexFormat.of().formatHex(randomBytes(8));
         long start = System.nanoTime();
-        var sink = new LimitedSink(s, out);
+        RunEvent last;
         try {
             out.accept(new RunEvent.Run(runId, s.token, executor.name()));
-            if (!executor.health().available()) {
-                out.accept(new RunEvent.Error("executor_unavailable", executor.health().detail()));
-                return;
-            }
-            if (s.setupCode != null && !s.setupDone) {
-                RunOutcome setup =
-                        s.backend.run(
-                                new RunRequest(runId + "-setup", s.setupCode, s.timeout),
-                                sink.setup());
-                if (setup instanceof RunOutcome.Failed f) {
-                    out.accept(new RunEvent.Error(f.code(), f.message()));
-                    return;
-                }
-                if (setup instanceof RunOutcome.Finished f && f.status() != RunStatus.OK) {
-                    sink.emit(
-                            new RunEvent.Notice(
-                                    "The setup block of this artifact did not finish ("
-                                            + f.status().wire()
-                                            + ")."));
-                    out.accept(new RunEvent.Done(f.status(), f.exitCode(), millisSince(start)));
-                    return;
-                }
-                s.setupDone = true;
-            }
-            RunOutcome outcome = s.backend.run(new RunRequest(runId, source, s.timeout), sink);
-            if (outcome instanceof RunOutcome.Failed f) {
-                metrics.counter(
-                                "livepost_runs_total",
-                                "executor",
-                                executor.name(),
-                                "status",
-                                "failed")
-                        .increment();
-                out.accept(new RunEvent.Error(f.code(), f.message()));
-            } else if (outcome instanceof RunOutcome.Finished f) {
-                if (f.status() == RunStatus.KILLED || f.status() == RunStatus.TIMEOUT) {
-                    s.setupDone = false; // a restarted sandbox needs its setup again
-                }
-                metrics.counter(
-                                "livepost_runs_total",
-                                "executor",
-                                executor.name(),
-                                "status",
-                                f.status().wire())
-                        .increment();
-                out.accept(new RunEvent.Done(f.status(), f.exitCode(), millisSince(start)));
-            }
+            last = execute(s, runId, source, new LimitedSink(s, out), start);
         } catch (RuntimeException e) {
             log.warn("run {} failed outside the user's code", runId, e);
-            out.accept(
+            last =
                     new RunEvent.Error(
-                            "internal_error", "The run failed on the server: " + e.getMessage()));
+                            "internal_error", "The run failed on the server: " + e.getMessage());
         } finally {
             metrics.timer("livepost_run_duration", "executor", executor.name())
                     .record(Duration.ofNanos(System.nanoTime() - start));
             s.lastUsed = clock.instant();
             s.running.set(false);
         }
+        // The slot is free before the reader learns that the run ended, so a next run sent as
+        // soon as `done` arrives is not refused with 409.
+        out.accept(last);
+    }
+
+    /** Runs the setup block if due, then the code; returns the {@code done} or {@code error}. */
+    private RunEvent execute(Session s, String runId, String source, LimitedSink sink, long start) {
+        if (!executor.health().available()) {
+            return new RunEvent.Error("executor_unavailable", executor.health().detail());
+        }
+        if (s.setupCode != null && !s.setupDone) {
+            RunOutcome setup =
+                    s.backend.run(
+                            new RunRequest(runId + "-setup", s.setupCode, s.timeout), sink.setup());
+            if (setup instanceof RunOutcome.Failed f) {
+                return new RunEvent.Error(f.code(), f.message());
+            }
+            if (setup instanceof RunOutcome.Finished f && f.status() != RunStatus.OK) {
+                sink.emit(
+                        new RunEvent.Notice(
+                                "The setup block of this artifact did not finish ("
+                                        + f.status().wire()
+                                        + ")."));
+                return new RunEvent.Done(f.status(), f.exitCode(), millisSince(start));
+            }
+            s.setupDone = true;
+        }
+        RunOutcome outcome = s.backend.run(new RunRequest(runId, source, s.timeout), sink);
+        if (outcome instanceof RunOutcome.Failed f) {
+            metrics.counter("livepost_runs_total", "executor", executor.name(), "status", "failed")
+                    .increment();
+            return new RunEvent.Error(f.code(), f.message());
+        }
+        var f = (RunOutcome.Finished) outcome;
+        if (f.status() == RunStatus.KILLED || f.status() == RunStatus.TIMEOUT) {
+            s.setupDone = false; // a restarted sandbox needs its setup again
+        }
+        metrics.counter(
+                        "livepost_runs_total",
+                        "executor",
+                        executor.name(),
+                        "status",
+                        f.status().wire())
+                .increment();
+        return new RunEvent.Done(f.status(), f.exitCode(), millisSince(start));
     }
 
     /** Stops the session's current run, if any; the session is kept. */

@@ -222,4 +222,18 @@ class SessionsTest {
                 .isInstanceOfSatisfying(
                         LivepostException.class, e -> assertThat(e.status()).isEqualTo(503));
     }
+
+    @Test
+    void nextRunMayStartAsSoonAsDoneArrives() {
+        String token = open();
+        List<RunEvent> second = new ArrayList<>();
+        sessions.prepare(token, "first").stream(
+                e -> {
+                    if (e instanceof RunEvent.Done) {
+                        sessions.prepare(token, "second").stream(second::add);
+                    }
+                });
+        assertThat(second).last().isInstanceOf(RunEvent.Done.class);
+        assertThat(executor.ran).containsExactly("first", "second");
+    }
 }
