@@ -4,7 +4,7 @@ Protocol (one JSON object per line):
   server -> kernel, on stdin:   {"type": "run", "id": "...", "code": "..."}, {"type": "interrupt"}
   kernel -> server, on a private fd (a dup of the original stdout):
       ready | stdout {text} | stderr {text} | display {mime} | file {name, mime, data(base64)}
-      | done {id, status: ok|error|interrupted}
+      | notice {message} | done {id, status: ok|error|interrupted}
 
 User code cannot forge protocol messages: fds 1 and 2 are pipes that the kernel reads and
 forwards as JSON payloads, so even a printed look-alike line is just stdout text. C-level
@@ -258,6 +258,13 @@ class Kernel:
     def send_changed_files(self, before):
         after = snapshot()
         changed = [p for p, key in sorted(after.items()) if before.get(p) != key]
+        if len(changed) > MAX_FILES_PER_RUN:
+            self.flush()
+            self.channel.send(
+                type="notice",
+                message="%d files changed in /work; only the first %d are sent."
+                % (len(changed), MAX_FILES_PER_RUN),
+            )
         for path in changed[:MAX_FILES_PER_RUN]:
             size = after[path][1]
             name = os.path.relpath(path, WORK)

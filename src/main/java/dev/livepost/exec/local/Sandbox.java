@@ -230,6 +230,7 @@ final class Sandbox {
                 emit(out, new RunEvent.Display(mime));
             }
             case "file" -> file(out, msg);
+            case "notice" -> emit(out, new RunEvent.Notice(msg.path("message").asText()));
             case "done" -> {
                 CompletableFuture<Ending> ending = current;
                 sink = null; // output of threads the run left behind must not follow its done

@@ -291,4 +291,14 @@ class LocalExecutorIT {
         assertThat(run.stdout()).isEqualTo("h\u00e9llo \u2713 \uD83D\uDE00\n\\udcff\ncaf\u00e9\n");
         assertThat(run.done().status()).isEqualTo(RunStatus.OK);
     }
+
+    @Test
+    void manyChangedFilesAreCappedWithANotice() {
+        var run =
+                sandboxes.run(
+                        sandboxes.open(),
+                        "for i in range(25):\n    open(f'f{i:02}.txt', 'w').write(str(i))");
+        assertThat(run.all(RunEvent.File.class)).hasSize(20);
+        assertThat(run.notices()).contains("25 files changed");
+    }
 }
