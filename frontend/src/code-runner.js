@@ -16,6 +16,8 @@ const STATUS_TEXT = {
 };
 
 let ids = 0;
+const MAC = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+const RUN_HINT = (MAC ? '⌘' : 'Ctrl') + '+Enter runs';
 
 export class CodeRunner extends HTMLElement {
   connectedCallback() {
@@ -88,7 +90,7 @@ export class CodeRunner extends HTMLElement {
       label: (this.prompt ? 'Prompt' : 'Code') + (title ? ': ' + title : '') + (this.hasAttribute('readonly') ? ' (read-only)' : ''),
       onRun: () => this.run(),
     });
-    this.setState('idle', '');
+    this.setState('idle', RUN_HINT);
   }
 
   get code() {
@@ -183,7 +185,7 @@ export class CodeRunner extends HTMLElement {
       message = 'The connection to the server was lost: ' + (e && e.message ? e.message : String(e));
     }
     this.output.message('error', message);
-    this.setState('failed', 'Error');
+    this.setState('failed', e instanceof ApiError && e.status !== 0 ? 'Error' : 'Connection lost');
   }
 
   async stop() {

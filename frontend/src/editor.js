@@ -4,7 +4,7 @@
 import { EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection, highlightSpecialChars } from '@codemirror/view';
 import { EditorState, Prec } from '@codemirror/state';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
-import { bracketMatching, indentOnInput, syntaxHighlighting, foldGutter, foldKeymap } from '@codemirror/language';
+import { bracketMatching, indentOnInput, syntaxHighlighting, foldKeymap } from '@codemirror/language';
 import { closeBrackets, closeBracketsKeymap } from '@codemirror/autocomplete';
 import { highlightSelectionMatches } from '@codemirror/search';
 import { classHighlighter } from '@lezer/highlight';
@@ -17,8 +17,7 @@ import { languageFor } from './languages.js';
 export function createEditor(parent, { code, lang, readonly, prose, label, onRun }) {
   const language = prose ? null : languageFor(lang);
   const extensions = [
-    lineNumbers(),
-    highlightActiveLineGutter(),
+    prose ? [] : [lineNumbers(), highlightActiveLineGutter()],
     highlightSpecialChars(),
     history(),
     drawSelection(),
@@ -42,8 +41,6 @@ export function createEditor(parent, { code, lang, readonly, prose, label, onRun
   }
   if (prose) {
     extensions.push(EditorView.lineWrapping);
-  } else {
-    extensions.push(foldGutter());
   }
   if (readonly) {
     // Still focusable and selectable (keyboard users can copy and press Mod-Enter), never changed.
