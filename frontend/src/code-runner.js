@@ -93,8 +93,14 @@ export class CodeRunner extends HTMLElement {
     this.setState('idle', RUN_HINT);
   }
 
+  /** The code (or prompt) in the editor. */
   get code() {
-    return textOf(this.editor);
+    return this.editor ? textOf(this.editor) : null;
+  }
+
+  /** Replaces the code in the editor (undoable); for pages that drive a runner from script. */
+  set code(text) {
+    if (this.editor) setText(this.editor, String(text));
   }
 
   async run() {

@@ -1,0 +1,254 @@
+package dev.livepost.web.browser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The {@code <code-runner>} component in a real Chromium against the real server and the real local
+ * sandbox: what a reader of a post does with it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CodeRunnerIT {
+    private static final String FIB = TestServer.SLUG + "/fib";
+    private static final String PLOT = TestServer.SLUG + "/plot";
+    private static final String FIB_OUTPUT =
+            IntStream.of(0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377)
+                    .mapToObj(Integer::toString)
+                    .collect(Collectors.joining("\n", "", "\n"));
+
+    private TestServer server;
+    private Browser browser;
+
+    @BeforeAll
+    void start() throws Exception {
+        server = new TestServer(List.of());
+        browser = new Browser();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        try {
+            if (browser != null) {
+                browser.close();
+            }
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    @BeforeEach
+    void openPost() {
+        browser.driver.manage().window().setSize(new Dimension(1200, 1000));
+        browser.driver.get(server.postUrl());
+    }
+
+    @Test
+    void runShowsTheFibonacciNumbers() {
+        var fib = new Runner(browser.driver, FIB);
+        assertThat(fib.output().isDisplayed()).isFalse();
+
+        assertThat(fib.run()).isEqualTo("ok");
+
+        assertThat(fib.outputText()).isEqualTo(FIB_OUTPUT);
+        assertThat(fib.output().findElements(By.cssSelector(".lp-stdout"))).hasSize(1);
+        assertThat(fib.statusText()).matches("Done in \\d+(\\.\\d+)? m?s · run 1");
+        assertThat(fib.button("run").isEnabled()).isTrue();
+        assertThat(fib.button("stop").isEnabled()).isFalse();
+        browser.screenshot("post-after-run");
+    }
+
+    @Test
+    void editedCodeRerunsWithCtrlEnterAndKeepsState() {
+        var fib = new Runner(browser.driver, FIB);
+        assertThat(fib.run()).isEqualTo("ok");
+
+        fib.editor().click();
+        new Actions(browser.driver)
+                .keyDown(Keys.CONTROL)
+                .sendKeys("a")
+                .keyUp(Keys.CONTROL)
+                .sendKeys("print('a is', a")
+                .perform();
+        // closeBrackets added the ')' already: the editor holds exactly the typed statement.
+        assertThat(fib.code()).isEqualTo("print('a is', a)");
+        new Actions(browser.driver)
+                .keyDown(Keys.CONTROL)
+                .sendKeys(Keys.ENTER)
+                .keyUp(Keys.CONTROL)
+                .perform();
+
+        assertThat(fib.awaitFinished()).isEqualTo("ok");
+        // a was left at the 16th Fibonacci number by the first run, in the same session.
+        assertThat(fib.outputText()).isEqualTo("a is 610\n");
+        assertThat(fib.statusText()).endsWith("run 2");
+        assertThat(fib.code()).isEqualTo("print('a is', a)"); // Ctrl+Enter added no newline
+    }
+
+    @Test
+    void matplotlibFigureShowsAsALoadedImage() {
+        var plot = new Runner(browser.driver, PLOT);
+        assertThat(plot.run()).isEqualTo("ok");
+
+        WebElement img =
+                new WebDriverWait(browser.driver, Duration.ofSeconds(20))
+                        .until(
+                                d -> {
+                                    var imgs = plot.output().findElements(By.cssSelector("img"));
+                                    return imgs.isEmpty() ? null : imgs.get(0);
+                                });
+        Long width =
+                new WebDriverWait(browser.driver, Duration.ofSeconds(20))
+                        .until(
+                                d -> {
+                                    Object w =
+                                            ((JavascriptExecutor) d)
+                                                    .executeScript(
+                                                            "return arguments[0].complete"
+                                                                    + " ? arguments[0].naturalWidth"
+                                                                    + " : null",
+                                                            img);
+                                    return w instanceof Long n && n > 0 ? n : null;
+                                });
+        assertThat(width).isGreaterThan(100);
+        assertThat(img.getAttribute("alt")).isNotBlank();
+        assertThat(img.getAttribute("src")).startsWith(server.base + "/api/sessions/");
+        browser.screenshot("post-after-plot");
+    }
+
+    @Test
+    void stopInterruptsALongRun() {
+        var fib = new Runner(browser.driver, FIB);
+        setCode(fib, "import time\nprint('sleeping', flush=True)\ntime.sleep(60)");
+        fib.button("run").click();
+        new WebDriverWait(browser.driver, Runner.RUN_TIMEOUT)
+                .until(d -> fib.outputText().contains("sleeping"));
+        assertThat(fib.state()).isEqualTo("running");
+        assertThat(fib.button("run").isEnabled()).isFalse();
+
+        long stoppedAt = System.nanoTime();
+        fib.button("stop").click();
+        String state =
+                new WebDriverWait(browser.driver, Duration.ofSeconds(10))
+                        .until(d -> "running".equals(fib.state()) ? null : fib.state());
+
+        assertThat(state).isEqualTo("interrupted");
+        assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt))
+                .isLessThan(Duration.ofSeconds(5));
+        assertThat(fib.outputText()).contains("KeyboardInterrupt");
+        assertThat(fib.button("run").isEnabled()).isTrue();
+    }
+
+    @Test
+    void resetForgetsStateAndRestoresTheCode() {
+        var fib = new Runner(browser.driver, FIB);
+        String original = fib.code();
+        assertThat(original).startsWith("a, b = 0, 1");
+        assertThat(fib.run()).isEqualTo("ok");
+        setCode(fib, "print(a)");
+        assertThat(fib.run()).isEqualTo("ok");
+        assertThat(fib.outputText()).isEqualTo("610\n");
+
+        fib.button("reset").click();
+
+        assertThat(fib.code()).isEqualTo(original);
+        assertThat(fib.output().isDisplayed()).isFalse();
+        setCode(fib, "print(a)");
+        assertThat(fib.run()).isEqualTo("error");
+        assertThat(fib.outputText()).contains("NameError");
+        assertThat(fib.output().findElements(By.cssSelector(".lp-stderr"))).isNotEmpty();
+    }
+
+    @Test
+    void outputIsTextNeverMarkup() {
+        var fib = new Runner(browser.driver, FIB);
+        String hostile = "<script>alert(1)</script><img src=x onerror=\"alert(2)\">";
+        setCode(fib, "print('" + hostile + "')");
+
+        assertThat(fib.run()).isEqualTo("ok");
+
+        assertThat(fib.outputText()).isEqualTo(hostile + "\n");
+        assertThat(fib.output().findElements(By.cssSelector("script, img"))).isEmpty();
+        assertThatThrownBy(() -> browser.driver.switchTo().alert())
+                .isInstanceOf(NoAlertPresentException.class);
+    }
+
+    @Test
+    void worksWithTheKeyboardAlone() {
+        var fib = new Runner(browser.driver, FIB);
+        WebElement run = fib.button("run");
+        browser.driver.findElement(By.tagName("body")).click();
+        for (int i = 0; i < 40 && !run.equals(browser.driver.switchTo().activeElement()); i++) {
+            new Actions(browser.driver).sendKeys(Keys.TAB).perform();
+        }
+        assertThat(browser.driver.switchTo().activeElement()).isEqualTo(run);
+        assertThat(run.getCssValue("outline-style")).isNotEqualTo("none"); // visible focus
+
+        new Actions(browser.driver).sendKeys(Keys.ENTER).perform();
+
+        assertThat(fib.awaitFinished()).isEqualTo("ok");
+        assertThat(fib.outputText()).isEqualTo(FIB_OUTPUT);
+        assertThat(fib.output().getAttribute("aria-live")).isEqualTo("polite");
+    }
+
+    @Test
+    void fitsANarrowScreen() {
+        browser.driver.manage().window().setSize(new Dimension(360, 800));
+        browser.driver.navigate().refresh();
+        var fib = new Runner(browser.driver, FIB);
+        assertThat(fib.run()).isEqualTo("ok");
+
+        Long overflow =
+                (Long)
+                        ((JavascriptExecutor) browser.driver)
+                                .executeScript(
+                                        "const r = arguments[0].getBoundingClientRect();"
+                                                + " return Math.round(r.right -"
+                                                + " document.documentElement.clientWidth);",
+                                        fib.element);
+        assertThat(overflow).isLessThanOrEqualTo(0L);
+        for (String b : List.of("run", "stop", "reset", "copy")) {
+            assertThat(fib.button(b).isDisplayed()).as(b).isTrue();
+        }
+        browser.screenshot("post-narrow");
+    }
+
+    @Test
+    void plainCodeBlocksAreHighlighted() {
+        new Runner(browser.driver, FIB); // the script has run
+        var plain =
+                browser.driver.findElements(
+                        By.cssSelector("pre > code.language-python:not(code-runner code)"));
+        assertThat(plain).isNotEmpty();
+        WebElement code = plain.get(plain.size() - 1);
+        assertThat(code.getText()).contains("def double(x):");
+        assertThat(code.findElements(By.cssSelector(".tok-keyword"))).isNotEmpty();
+        assertThat(code.findElements(By.cssSelector(".tok-comment"))).isNotEmpty();
+    }
+
+    /** Replaces the editor's text through the component's {@code code} property. */
+    private void setCode(Runner runner, String code) {
+        ((JavascriptExecutor) browser.driver)
+                .executeScript("arguments[0].code = arguments[1]", runner.element, code);
+        assertThat(runner.code()).isEqualTo(code);
+    }
+}
