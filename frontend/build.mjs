@@ -3,6 +3,7 @@
 import * as esbuild from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -10,11 +11,19 @@ const outIndex = args.indexOf('--out');
 const outdir =
   outIndex >= 0 ? path.resolve(args[outIndex + 1]) : path.join(here, '..', 'target', 'classes', 'assets');
 
+// Chunk names carry content hashes: drop the previous build's files so no stale chunk is packaged.
+mkdirSync(outdir, { recursive: true });
+for (const f of readdirSync(outdir)) {
+  if (/^livepost.*\.(js|css|map)$/.test(f)) rmSync(path.join(outdir, f));
+}
+
 const result = await esbuild.build({
   entryPoints: { livepost: path.join(here, 'src', 'index.js') },
   outdir,
   bundle: true,
   format: 'esm',
+  splitting: true, // one chunk per language, loaded on demand
+  chunkNames: 'livepost-[name]-[hash]',
   minify: true,
   sourcemap: 'linked',
   target: ['es2020', 'chrome90', 'firefox90', 'safari15'],

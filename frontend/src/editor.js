@@ -2,20 +2,20 @@
 // indent (Escape then Tab leaves the editor), undo/redo, bracket matching, line numbers, and
 // Mod-Enter to run.
 import { EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection, highlightSpecialChars } from '@codemirror/view';
-import { EditorState, Prec } from '@codemirror/state';
+import { Compartment, EditorState, Prec } from '@codemirror/state';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { bracketMatching, indentOnInput, syntaxHighlighting, foldKeymap } from '@codemirror/language';
 import { closeBrackets, closeBracketsKeymap } from '@codemirror/autocomplete';
 import { highlightSelectionMatches } from '@codemirror/search';
 import { classHighlighter } from '@lezer/highlight';
-import { languageFor } from './languages.js';
+import { loadLanguage } from './languages.js';
 
 /**
  * Creates an editor in `parent`.
  * @param {{code: string, lang: string, readonly: boolean, prose: boolean, label: string, onRun: () => void}} options
  */
 export function createEditor(parent, { code, lang, readonly, prose, label, onRun }) {
-  const language = prose ? null : languageFor(lang);
+  const language = new Compartment();
   const extensions = [
     prose ? [] : [lineNumbers(), highlightActiveLineGutter()],
     highlightSpecialChars(),
@@ -36,9 +36,7 @@ export function createEditor(parent, { code, lang, readonly, prose, label, onRun
     EditorState.tabSize.of(4),
     EditorView.contentAttributes.of({ 'aria-label': label }),
   ];
-  if (language) {
-    extensions.push(language);
-  }
+  extensions.push(language.of([]));
   if (prose) {
     extensions.push(EditorView.lineWrapping);
   }
@@ -46,7 +44,11 @@ export function createEditor(parent, { code, lang, readonly, prose, label, onRun
     // Still focusable and selectable (keyboard users can copy and press Mod-Enter), never changed.
     extensions.push(EditorState.readOnly.of(true), EditorView.contentAttributes.of({ 'aria-readonly': 'true' }));
   }
-  return new EditorView({ parent, state: EditorState.create({ doc: code, extensions }) });
+  const view = new EditorView({ parent, state: EditorState.create({ doc: code, extensions }) });
+  if (!prose) {
+    loadLanguage(lang).then((support) => support && view.dispatch({ effects: language.reconfigure(support) }));
+  }
+  return view;
 }
 
 /** The editor's text. */

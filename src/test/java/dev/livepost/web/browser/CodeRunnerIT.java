@@ -240,9 +240,12 @@ class CodeRunnerIT {
                         By.cssSelector("pre > code.language-python:not(code-runner code)"));
         assertThat(plain).isNotEmpty();
         WebElement code = plain.get(plain.size() - 1);
-        assertThat(code.getText()).contains("def double(x):");
-        assertThat(code.findElements(By.cssSelector(".tok-keyword"))).isNotEmpty();
+        assertThat(code.getText()).isEqualTo("def double(x):\n    return x * 2  # twice");
+        // The Python grammar loads on demand; then the block gets its colours.
+        new WebDriverWait(browser.driver, Duration.ofSeconds(10))
+                .until(d -> !code.findElements(By.cssSelector(".tok-keyword")).isEmpty());
         assertThat(code.findElements(By.cssSelector(".tok-comment"))).isNotEmpty();
+        assertThat(code.getText()).isEqualTo("def double(x):\n    return x * 2  # twice");
     }
 
     /** Replaces the editor's text through the component's {@code code} property. */
