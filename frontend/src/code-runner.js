@@ -267,7 +267,7 @@ export class CodeRunner extends HTMLElement {
     this.running = running;
     this.runButton.disabled = running;
     this.stopButton.disabled = !running;
-    this.setAttribute('aria-busy', String(running));
+    // No aria-busy here: it would silence the output's live region until the run ends.
     // Keep keyboard focus on a usable button when the focused one becomes disabled.
     if (running && hadFocus === this.runButton) this.stopButton.focus();
     if (!running && hadFocus === this.stopButton) this.runButton.focus();
