@@ -46,15 +46,20 @@ export class CodeRunner extends HTMLElement {
     this.classList.add('lp-ready');
     if (this.prompt) this.classList.add('lp-prompt');
 
+    // The bar (title, buttons, status) comes first: Tab reaches Run before the editor, where Tab
+    // indents (Escape, then Tab, leaves it).
     const box = el('div', 'lp-runner');
+    const bar = el('div', 'lp-bar');
     if (title && !this.querySelector(':scope > h1, :scope > h2, :scope > h3, :scope > h4, :scope > h5, :scope > h6, :scope > header, :scope > .lp-title')) {
       const heading = el('div', 'lp-title');
       heading.id = id + '-title';
       heading.textContent = title;
-      box.appendChild(heading);
+      bar.appendChild(heading);
     }
     const editorHost = el('div', 'lp-editor');
-    const bar = el('div', 'lp-bar');
+    const hint = el('span', 'lp-visually-hidden');
+    hint.id = id + '-hint';
+    hint.textContent = 'Tab indents; press Escape, then Tab, to leave the editor. ' + RUN_HINT + '.';
     const buttons = el('div', 'lp-buttons');
     buttons.setAttribute('role', 'toolbar');
     buttons.setAttribute('aria-label', (title || 'Code') + ' controls');
@@ -70,7 +75,8 @@ export class CodeRunner extends HTMLElement {
     this.statusText = el('span', 'lp-status-text');
     this.statusTime = el('span', 'lp-status-time');
     this.statusTime.setAttribute('aria-hidden', 'true'); // ticks every 100 ms: not for screen readers
-    this.statusLine.append(this.statusText, this.statusTime);
+    this.statusCount = el('span', 'lp-status-count');
+    this.statusLine.append(this.statusText, this.statusTime, this.statusCount);
     bar.append(buttons, this.statusLine);
     const panel = el('div', 'lp-output');
     panel.id = id + '-output';
@@ -78,7 +84,7 @@ export class CodeRunner extends HTMLElement {
     panel.setAttribute('aria-live', 'polite');
     panel.setAttribute('aria-label', (title ? title + ': ' : '') + 'output');
     panel.tabIndex = 0; // scrollable: reachable by keyboard
-    box.append(editorHost, bar, panel);
+    box.append(bar, editorHost, hint, panel);
     pre.replaceWith(box);
 
     this.output = new Output(panel, (path) => this.api.url(path));
@@ -88,6 +94,7 @@ export class CodeRunner extends HTMLElement {
       readonly: this.hasAttribute('readonly'),
       prose: this.prompt,
       label: (this.prompt ? 'Prompt' : 'Code') + (title ? ': ' + title : '') + (this.hasAttribute('readonly') ? ' (read-only)' : ''),
+      describedBy: hint.id,
       onRun: () => this.run(),
     });
     this.setState('idle', RUN_HINT);
@@ -259,7 +266,10 @@ export class CodeRunner extends HTMLElement {
   }
 
   statusNote(text) {
-    if (!this.running) this.statusText.textContent = text;
+    if (!this.running) {
+      this.statusText.textContent = text;
+      this.statusCount.textContent = '';
+    }
   }
 
   setRunning(running) {
@@ -276,8 +286,8 @@ export class CodeRunner extends HTMLElement {
   setState(state, text) {
     this.dataset.state = state;
     this.statusLine.dataset.state = state;
-    const count = this.runs > 0 && state !== 'idle' ? ` · run ${this.runs}` : '';
-    this.statusText.textContent = text ? text + count : '';
+    this.statusText.textContent = text;
+    this.statusCount.textContent = text && this.runs > 0 && state !== 'idle' ? ` · run ${this.runs}` : '';
   }
 
   tick(started) {

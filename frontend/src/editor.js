@@ -12,9 +12,9 @@ import { loadLanguage } from './languages.js';
 
 /**
  * Creates an editor in `parent`.
- * @param {{code: string, lang: string, readonly: boolean, prose: boolean, label: string, onRun: () => void}} options
+ * @param {{code: string, lang: string, readonly: boolean, prose: boolean, label: string, describedBy: string, onRun: () => void}} options
  */
-export function createEditor(parent, { code, lang, readonly, prose, label, onRun }) {
+export function createEditor(parent, { code, lang, readonly, prose, label, describedBy, onRun }) {
   const language = new Compartment();
   const extensions = [
     prose ? [] : [lineNumbers(), highlightActiveLineGutter()],
@@ -34,7 +34,7 @@ export function createEditor(parent, { code, lang, readonly, prose, label, onRun
     ),
     keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...foldKeymap, indentWithTab]),
     EditorState.tabSize.of(4),
-    EditorView.contentAttributes.of({ 'aria-label': label }),
+    EditorView.contentAttributes.of({ 'aria-label': label, 'aria-describedby': describedBy }),
   ];
   extensions.push(language.of([]));
   if (prose) {
