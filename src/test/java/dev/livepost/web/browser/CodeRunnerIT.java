@@ -248,6 +248,52 @@ class CodeRunnerIT {
         assertThat(code.getText()).isEqualTo("def double(x):\n    return x * 2  # twice");
     }
 
+    @Test
+    void bundledSamplePostRunsItsFibonacci() {
+        browser.driver.manage().window().setSize(new Dimension(1200, 1400));
+        browser.driver.get(server.postUrl("interactive-artifacts"));
+        var fib = new Runner(browser.driver, "interactive-artifacts/fib");
+
+        assertThat(fib.run()).isEqualTo("ok");
+
+        assertThat(fib.outputText()).isEqualTo(FIB_OUTPUT);
+        ((JavascriptExecutor) browser.driver)
+                .executeScript("arguments[0].scrollIntoView({block: 'start'})", fib.element);
+        browser.screenshot("sample-post-after-run");
+    }
+
+    @Test
+    void dataFrameShowsAsATable() {
+        browser.driver.get(server.postUrl("pandas-tables"));
+        var sales = new Runner(browser.driver, "pandas-tables/sales");
+
+        assertThat(sales.run()).isEqualTo("ok");
+
+        WebElement table = sales.output().findElement(By.cssSelector(".lp-display table"));
+        assertThat(table.getText()).contains("Mon", "croissants", "revenue");
+        assertThat(table.findElements(By.cssSelector("tbody tr"))).hasSize(7);
+        assertThat(sales.output().findElements(By.cssSelector("script, [onclick], [onerror]")))
+                .isEmpty();
+    }
+
+    @Test
+    void writtenFilesBecomeDownloadLinks() {
+        browser.driver.get(server.postUrl("interactive-artifacts"));
+        var words = new Runner(browser.driver, "interactive-artifacts/words");
+
+        assertThat(words.run()).isEqualTo("ok");
+
+        assertThat(words.outputText()).contains("11 words saved to words.txt");
+        WebElement link =
+                new WebDriverWait(browser.driver, Duration.ofSeconds(10))
+                        .until(d -> words.output().findElement(By.cssSelector("a.lp-file-link")));
+        assertThat(link.getText()).isEqualTo("words.txt");
+        assertThat(link.getAttribute("download")).isEqualTo("words.txt");
+        assertThat(link.getAttribute("href")).startsWith(server.base + "/api/sessions/");
+        assertThat(words.output().findElement(By.cssSelector(".lp-file-size")).getText())
+                .isEqualTo("(51 B)"); // 11 words, 10 newlines
+    }
+
     /** Replaces the editor's text through the component's {@code code} property. */
     private void setCode(Runner runner, String code) {
         ((JavascriptExecutor) browser.driver)

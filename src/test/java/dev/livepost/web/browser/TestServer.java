@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 
 /**
  * The real Livepost server (real blog, real local executor) on a free port with a temporary data
- * folder and a temporary posts folder holding {@link #POST}.
+ * folder and a temporary posts folder holding {@link #POST} and the bundled sample posts.
  */
 final class TestServer implements AutoCloseable {
     static final String SLUG = "runner-test";
@@ -56,6 +56,9 @@ final class TestServer implements AutoCloseable {
             ```
             """;
 
+    /** The repository's sample posts (tests run in the project folder). */
+    static final Path BUNDLED_POSTS = Path.of("posts");
+
     private final Path root;
     final App app;
     final String base;
@@ -67,6 +70,12 @@ final class TestServer implements AutoCloseable {
         root = Files.createTempDirectory("livepost-browser-");
         Path posts = Files.createDirectories(root.resolve("posts"));
         Files.writeString(posts.resolve(SLUG + ".md"), POST);
+        // The bundled sample posts too, as a reader of the blog gets them.
+        try (Stream<Path> bundled = Files.list(BUNDLED_POSTS)) {
+            for (Path p : bundled.filter(p -> p.toString().endsWith(".md")).toList()) {
+                Files.copy(p, posts.resolve(p.getFileName()));
+            }
+        }
         Map<String, String> env = new HashMap<>();
         env.put("LIVEPOST_ALLOWED_ORIGINS", String.join(",", allowedOrigins));
         env.put("LIVEPOST_POOL_SIZE", "1");
@@ -87,7 +96,11 @@ final class TestServer implements AutoCloseable {
     }
 
     String postUrl() {
-        return base + "/posts/" + SLUG;
+        return postUrl(SLUG);
+    }
+
+    String postUrl(String slug) {
+        return base + "/posts/" + slug;
     }
 
     @Override
