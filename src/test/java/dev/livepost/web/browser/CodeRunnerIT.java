@@ -3,6 +3,10 @@ package dev.livepost.web.browser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -292,6 +296,58 @@ class CodeRunnerIT {
         assertThat(link.getAttribute("href")).startsWith(server.base + "/api/sessions/");
         assertThat(words.output().findElement(By.cssSelector(".lp-file-size")).getText())
                 .isEqualTo("(51 B)"); // 11 words, 10 newlines
+    }
+
+    @Test
+    void aRunPastTheArtifactsTimeoutEndsAsTimedOut() {
+        var slow = new Runner(browser.driver, TestServer.SLUG + "/slow");
+
+        assertThat(slow.run()).isEqualTo("timeout");
+
+        assertThat(slow.outputText()).startsWith("starting\n");
+        assertThat(slow.statusText()).startsWith("Timed out").endsWith("run 1");
+        assertThat(slow.button("run").isEnabled()).isTrue();
+    }
+
+    @Test
+    void anExpiredSessionIsReplacedWithANotice() throws Exception {
+        var fib = new Runner(browser.driver, FIB);
+        assertThat(fib.run()).isEqualTo("ok");
+        String token =
+                (String)
+                        ((JavascriptExecutor) browser.driver)
+                                .executeScript("return arguments[0].session", fib.element);
+        // The server forgets the session (as idle expiry or a restart would).
+        var delete =
+                HttpRequest.newBuilder(URI.create(server.base + "/api/sessions/" + token))
+                        .DELETE()
+                        .build();
+        assertThat(
+                        HttpClient.newHttpClient()
+                                .send(delete, HttpResponse.BodyHandlers.discarding())
+                                .statusCode())
+                .isEqualTo(204);
+        setCode(fib, "print(a)");
+
+        assertThat(fib.run()).isEqualTo("error");
+
+        assertThat(fib.output().findElement(By.cssSelector(".lp-notice")).getText())
+                .contains("session expired", "earlier state is gone");
+        assertThat(fib.outputText()).contains("NameError"); // ran again, in the new session
+        assertThat(fib.session()).isNotEqualTo(token);
+    }
+
+    @Test
+    void ansiColoursBecomeStyledText() {
+        var fib = new Runner(browser.driver, FIB);
+        setCode(fib, "print('\\033[1;31mred\\033[0m plain\\033[2K')");
+
+        assertThat(fib.run()).isEqualTo("ok");
+
+        assertThat(fib.outputText()).isEqualTo("red plain\n");
+        WebElement red = fib.output().findElement(By.cssSelector("span.lp-ansi-fg1"));
+        assertThat(red.getText()).isEqualTo("red");
+        assertThat(red.getAttribute("class")).contains("lp-ansi-bold");
     }
 
     /** Replaces the editor's text through the component's {@code code} property. */

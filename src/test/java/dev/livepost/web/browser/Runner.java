@@ -67,6 +67,12 @@ final class Runner {
                 ((JavascriptExecutor) driver).executeScript("return arguments[0].code", element);
     }
 
+    /** The session token the component holds, or null before its first run. */
+    String session() {
+        return (String)
+                ((JavascriptExecutor) driver).executeScript("return arguments[0].session", element);
+    }
+
     /** Waits until the runner reaches one of {@code states}; returns it. */
     String awaitState(String... states) {
         List<String> wanted = Arrays.asList(states);

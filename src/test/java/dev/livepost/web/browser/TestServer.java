@@ -48,6 +48,15 @@ final class TestServer implements AutoCloseable {
             plt.show()
             ```
 
+            And one that takes too long.
+
+            ::code-runner{id=slow timeout=2}
+            ```python
+            import time
+            print("starting", flush=True)
+            time.sleep(30)
+            ```
+
             A plain block, highlighted but not runnable:
 
             ```python
