@@ -31,6 +31,20 @@ const result = await esbuild.build({
   metafile: true,
   logLevel: 'warning',
 });
-for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
-  console.log(`${path.relative(process.cwd(), file)}  ${(bytes / 1024).toFixed(1)} KiB`);
-}
+// What a page downloads up front (the entry and its static imports) and what only on demand.
+const meta = result.metafile.outputs;
+const main = Object.keys(meta).find((f) => f.endsWith('livepost.js'));
+const upfront = new Set();
+const visit = (f) => {
+  if (upfront.has(f)) return;
+  upfront.add(f);
+  for (const i of meta[f].imports) if (i.kind === 'import-statement' && meta[i.path]) visit(i.path);
+};
+visit(main);
+const size = (files) => (files.reduce((n, f) => n + meta[f].bytes, 0) / 1024).toFixed(0) + ' KiB';
+const js = Object.keys(meta).filter((f) => f.endsWith('.js'));
+console.log(
+  `frontend: built ${path.relative(process.cwd(), outdir)}: ${size([...upfront])} of JavaScript up front` +
+    ` (${upfront.size} files), ${size(js.filter((f) => !upfront.has(f)))} of language grammars on demand,` +
+    ` ${size(Object.keys(meta).filter((f) => f.endsWith('.css')))} of CSS`,
+);
