@@ -27,6 +27,14 @@ final class Browser implements AutoCloseable {
     final ChromeDriver driver;
 
     Browser() throws IOException {
+        for (Path p : new Path[] {CHROMIUM, CHROMEDRIVER}) {
+            if (!Files.isExecutable(p)) {
+                throw new IllegalStateException(
+                        p
+                                + " is missing: the browser tests need Debian's chromium and"
+                                + " chromium-driver (./livepost test installs them)");
+            }
+        }
         // Belt and braces: even if Selenium Manager were consulted it must not go online.
         System.setProperty("SE_OFFLINE", "true");
         profile = Files.createTempDirectory("livepost-chromium-");
