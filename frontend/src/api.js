@@ -66,8 +66,8 @@ export class Api {
   }
 
   /** DELETE the session and all its state. */
-  async deleteSession(session) {
-    await this.fetch(`/api/sessions/${encodeURIComponent(session)}`, { method: 'DELETE' });
+  async deleteSession(session, { keepalive = false } = {}) {
+    await this.fetch(`/api/sessions/${encodeURIComponent(session)}`, { method: 'DELETE', keepalive });
   }
 
   async fetch(path, init) {

@@ -32,6 +32,12 @@ export class CodeRunner extends HTMLElement {
     this.runs = 0;
     this.running = false;
     this.build(pre);
+    // Leaving the page frees the session's sandbox now instead of at idle expiry.
+    this.onPageHide = () => {
+      if (this.session) this.api.deleteSession(this.session, { keepalive: true }).catch(() => {});
+      this.session = null;
+    };
+    window.addEventListener('pagehide', this.onPageHide);
   }
 
   disconnectedCallback() {
@@ -120,6 +126,7 @@ export class CodeRunner extends HTMLElement {
     const body = this.prompt ? { prompt: this.code } : { code: this.code };
     const started = performance.now();
     const generation = (this.generation = (this.generation || 0) + 1);
+    this.stopRequested = false;
     this.tick(started);
     let finished = false;
     try {
@@ -163,6 +170,7 @@ export class CodeRunner extends HTMLElement {
 
   async stream(body) {
     this.ended = false;
+    this.started = false;
     this.controller = new AbortController();
     await this.api.run(this.session, body, (name, data) => this.event(name, data), this.controller.signal);
   }
@@ -171,7 +179,9 @@ export class CodeRunner extends HTMLElement {
     if (this.output.event(name, data)) return;
     if (name === 'run') {
       this.runs++;
+      this.started = true;
       this.setState('running', 'Running');
+      if (this.stopRequested) this.stop(); // Stop was pressed before the session existed
     } else if (name === 'done') {
       this.ended = true;
       const status = STATUS_TEXT[data.status] ? data.status : 'error';
@@ -202,7 +212,13 @@ export class CodeRunner extends HTMLElement {
   }
 
   async stop() {
-    if (!this.running || !this.session) return;
+    if (!this.running) return;
+    if (!this.started) {
+      this.stopRequested = true;
+      this.stopButton.disabled = true;
+      return;
+    }
+    this.stopRequested = false;
     this.stopButton.disabled = true;
     this.setState('running', 'Stopping');
     try {

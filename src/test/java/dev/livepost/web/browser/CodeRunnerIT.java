@@ -3,6 +3,8 @@ package dev.livepost.web.browser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -313,10 +315,7 @@ class CodeRunnerIT {
     void anExpiredSessionIsReplacedWithANotice() throws Exception {
         var fib = new Runner(browser.driver, FIB);
         assertThat(fib.run()).isEqualTo("ok");
-        String token =
-                (String)
-                        ((JavascriptExecutor) browser.driver)
-                                .executeScript("return arguments[0].session", fib.element);
+        String token = fib.session();
         // The server forgets the session (as idle expiry or a restart would).
         var delete =
                 HttpRequest.newBuilder(URI.create(server.base + "/api/sessions/" + token))
@@ -335,6 +334,39 @@ class CodeRunnerIT {
                 .contains("session expired", "earlier state is gone");
         assertThat(fib.outputText()).contains("NameError"); // ran again, in the new session
         assertThat(fib.session()).isNotEqualTo(token);
+    }
+
+    @Test
+    void leavingThePageEndsItsSession() throws Exception {
+        var fib = new Runner(browser.driver, FIB);
+        assertThat(fib.run()).isEqualTo("ok");
+        String token = fib.session();
+        assertThat(interrupt(token)).isEqualTo(202);
+
+        browser.driver.get("about:blank");
+
+        new WebDriverWait(browser.driver, Duration.ofSeconds(10))
+                .until(d -> interrupt(token) == 404);
+    }
+
+    /** POST interrupt for a session: 202 while it exists, 404 once it is gone. */
+    private int interrupt(String token) {
+        try {
+            var post =
+                    HttpRequest.newBuilder(
+                                    URI.create(
+                                            server.base + "/api/sessions/" + token + "/interrupt"))
+                            .POST(HttpRequest.BodyPublishers.noBody())
+                            .build();
+            return HttpClient.newHttpClient()
+                    .send(post, HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
