@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -236,6 +237,41 @@ class CodeRunnerIT {
             assertThat(fib.button(b).isDisplayed()).as(b).isTrue();
         }
         browser.screenshot("post-narrow");
+    }
+
+    @Test
+    void followsADarkColourScheme() {
+        browser.driver.executeCdpCommand(
+                "Emulation.setEmulatedMedia",
+                Map.of(
+                        "features",
+                        List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
+        try {
+            browser.driver.navigate().refresh();
+            var fib = new Runner(browser.driver, FIB);
+            assertThat(fib.run()).isEqualTo("ok");
+
+            var box = fib.element.findElement(By.cssSelector(".lp-runner"));
+            assertThat(luminance(box.getCssValue("background-color"))).isLessThan(0.1);
+            assertThat(luminance(fib.output().getCssValue("color"))).isGreaterThan(0.6);
+            ((JavascriptExecutor) browser.driver)
+                    .executeScript("arguments[0].scrollIntoView({block: 'start'})", fib.element);
+            browser.screenshot("post-dark");
+        } finally {
+            browser.driver.executeCdpCommand(
+                    "Emulation.setEmulatedMedia", Map.of("features", List.of()));
+        }
+    }
+
+    /** Relative luminance (0 black .. 1 white) of a CSS {@code rgb()}/{@code rgba()} colour. */
+    private static double luminance(String css) {
+        String[] parts = css.replaceAll("[^0-9.,]", "").split(",");
+        double[] c = new double[3];
+        for (int i = 0; i < 3; i++) {
+            double v = Double.parseDouble(parts[i]) / 255;
+            c[i] = v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+        }
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
     }
 
     @Test
