@@ -100,9 +100,13 @@ public final class Sessions implements AutoCloseable {
             throw LivepostException.unavailable(health.detail());
         }
         if (spec.prompt() && !executor.supportsPrompts()) {
-            throw new LivepostException(503, "prompt_mode_unavailable",
+            throw new LivepostException(
+                    503,
+                    "prompt_mode_unavailable",
                     "This artifact asks Claude to write and run the code, which needs the anthropic executor;"
-                            + " this server runs the " + executor.name() + " executor.");
+                            + " this server runs the "
+                            + executor.name()
+                            + " executor.");
         }
         ExecutorSession backend = executor.open(spec);
         String token = newToken();

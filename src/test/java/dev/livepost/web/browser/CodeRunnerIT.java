@@ -406,6 +406,19 @@ class CodeRunnerIT {
     }
 
     @Test
+    void aPromptArtifactOnTheLocalExecutorSaysWhyItCannotRun() {
+        browser.driver.get(server.postUrl("ask-claude"));
+        var dice = new Runner(browser.driver, "ask-claude/dice");
+        assertThat(dice.button("run").getText()).isEqualTo("Ask");
+
+        assertThat(dice.run()).isEqualTo("failed");
+
+        assertThat(dice.output().findElement(By.cssSelector(".lp-error")).getText())
+                .contains("needs the anthropic executor");
+        assertThat(dice.button("run").isEnabled()).isTrue();
+    }
+
+    @Test
     void ansiColoursBecomeStyledText() {
         var fib = new Runner(browser.driver, FIB);
         setCode(fib, "print('\\033[1;31mred\\033[0m plain\\033[2K')");
