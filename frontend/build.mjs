@@ -3,7 +3,7 @@
 import * as esbuild from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -14,7 +14,7 @@ const outdir =
 // Chunk names carry content hashes: drop the previous build's files so no stale chunk is packaged.
 mkdirSync(outdir, { recursive: true });
 for (const f of readdirSync(outdir)) {
-  if (/^livepost.*\.(js|css|map)$/.test(f)) rmSync(path.join(outdir, f));
+  if (/^livepost.*\.(js|css|map|txt)$/.test(f)) rmSync(path.join(outdir, f));
 }
 
 const result = await esbuild.build({
@@ -47,4 +47,14 @@ console.log(
   `frontend: built ${path.relative(process.cwd(), outdir)}: ${size([...upfront])} of JavaScript up front` +
     ` (${upfront.size} files), ${size(js.filter((f) => !upfront.has(f)))} of language grammars on demand,` +
     ` ${size(Object.keys(meta).filter((f) => f.endsWith('.css')))} of CSS`,
+);
+
+// The list of files a static copy of the site needs (livepost.js imports its chunks by relative
+// URL, and a jar's folder cannot be listed through the class loader).
+writeFileSync(
+  path.join(outdir, 'livepost-files.txt'),
+  Object.keys(meta)
+    .map((f) => path.basename(f))
+    .sort()
+    .join('\n') + '\n',
 );
