@@ -132,7 +132,7 @@ export class CodeRunner extends HTMLElement {
     try {
       let fresh = false;
       if (!this.session) {
-        this.session = (await this.api.createSession(this.getAttribute('artifact'))).session;
+        if (!(await this.newSession(generation))) return;
         fresh = true;
       }
       try {
@@ -140,7 +140,7 @@ export class CodeRunner extends HTMLElement {
       } catch (e) {
         if (!(e instanceof ApiError && e.status === 404 && e.code === 'session_not_found') || fresh) throw e;
         this.session = null;
-        this.session = (await this.api.createSession(this.getAttribute('artifact'))).session;
+        if (!(await this.newSession(generation))) return;
         this.runs = 0;
         this.output.message('notice', 'The session expired; started a new one, earlier state is gone.');
         await this.stream(body);
@@ -166,6 +166,17 @@ export class CodeRunner extends HTMLElement {
         this.setRunning(false);
       }
     }
+  }
+
+  /** Creates the session; false when the reader pressed Reset meanwhile (the run is dropped). */
+  async newSession(generation) {
+    const { session } = await this.api.createSession(this.getAttribute('artifact'));
+    if (generation !== this.generation) {
+      this.api.deleteSession(session).catch(() => {});
+      return false;
+    }
+    this.session = session;
+    return true;
   }
 
   async stream(body) {
