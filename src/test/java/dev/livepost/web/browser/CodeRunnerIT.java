@@ -419,6 +419,31 @@ class CodeRunnerIT {
     }
 
     @Test
+    void copyPutsTheEditedCodeOnTheClipboard() {
+        browser.driver.executeCdpCommand(
+                "Browser.grantPermissions",
+                Map.of(
+                        "origin",
+                        server.base,
+                        "permissions",
+                        List.of("clipboardReadWrite", "clipboardSanitizedWrite")));
+        var fib = new Runner(browser.driver, FIB);
+        setCode(fib, "print('copied')  # edited");
+
+        fib.button("copy").click();
+
+        new WebDriverWait(browser.driver, Duration.ofSeconds(5))
+                .until(d -> fib.button("copy").getText().equals("Copied"));
+        Object clipboard =
+                ((JavascriptExecutor) browser.driver)
+                        .executeAsyncScript(
+                                "const done = arguments[arguments.length - 1];"
+                                        + " navigator.clipboard.readText().then(done, e =>"
+                                        + " done('error ' + e));");
+        assertThat(clipboard).isEqualTo("print('copied')  # edited");
+    }
+
+    @Test
     void ansiColoursBecomeStyledText() {
         var fib = new Runner(browser.driver, FIB);
         setCode(fib, "print('\\033[1;31mred\\033[0m plain\\033[2K')");
