@@ -319,6 +319,23 @@ class CodeRunnerIT {
     }
 
     @Test
+    void aReadonlyArtifactRunsButCannotBeEdited() {
+        browser.driver.get(server.postUrl("pandas-tables"));
+        var describe = new Runner(browser.driver, "pandas-tables/describe");
+        String original = describe.code();
+
+        describe.editor().click();
+        new Actions(browser.driver).sendKeys(Keys.END, "\nprint('edited')", Keys.TAB).perform();
+
+        assertThat(describe.code()).isEqualTo(original);
+        assertThat(describe.editor().getAttribute("aria-readonly")).isEqualTo("true");
+        // Its setup artifact (sales) runs first in the same session, so `sales` exists.
+        assertThat(describe.run()).isEqualTo("ok");
+        assertThat(describe.output().findElement(By.cssSelector(".lp-display table")).getText())
+                .contains("loaves", "mean");
+    }
+
+    @Test
     void writtenFilesBecomeDownloadLinks() {
         browser.driver.get(server.postUrl("interactive-artifacts"));
         var words = new Runner(browser.driver, "interactive-artifacts/words");
