@@ -139,6 +139,8 @@ class CodeRunnerIT {
         assertThat(width).isGreaterThan(100);
         assertThat(img.getAttribute("alt")).isNotBlank();
         assertThat(img.getAttribute("src")).startsWith(server.base + "/api/sessions/");
+        ((JavascriptExecutor) browser.driver)
+                .executeScript("arguments[0].scrollIntoView({block: 'start'})", plot.element);
         browser.screenshot("post-after-plot");
     }
 
