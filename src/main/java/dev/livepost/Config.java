@@ -239,7 +239,17 @@ public record Config(
                         d.outputBytes(),
                         d.codeBytes(),
                         d.workDiskBytes(),
-                        d.maxFileBytes());
+                        d.maxFileBytes(),
+                        integer(
+                                "LIVEPOST_SESSIONS_PER_MINUTE",
+                                env.getOrDefault(
+                                        "LIVEPOST_SESSIONS_PER_MINUTE",
+                                        String.valueOf(d.sessionsPerMinute()))),
+                        integer(
+                                "LIVEPOST_RUNS_PER_MINUTE",
+                                env.getOrDefault(
+                                        "LIVEPOST_RUNS_PER_MINUTE",
+                                        String.valueOf(d.runsPerMinute()))));
         Duration idle =
                 Duration.ofSeconds(
                         integer(

@@ -16,6 +16,8 @@ import java.time.Duration;
  * @param codeBytes largest code or prompt a run accepts (413 beyond)
  * @param workDiskBytes size of the sandbox's writable working folder
  * @param maxFileBytes largest generated file the server keeps and serves
+ * @param sessionsPerMinute new sessions one client (IP address) may open per minute (429 beyond)
+ * @param runsPerMinute runs one client may start per minute (429 beyond)
  */
 public record Limits(
         Duration runTimeout,
@@ -27,7 +29,9 @@ public record Limits(
         long outputBytes,
         int codeBytes,
         long workDiskBytes,
-        long maxFileBytes) {
+        long maxFileBytes,
+        int sessionsPerMinute,
+        int runsPerMinute) {
 
     public static Limits defaults() {
         return new Limits(
@@ -40,6 +44,8 @@ public record Limits(
                 1L << 20,
                 100_000,
                 64L << 20,
-                16L << 20);
+                16L << 20,
+                60,
+                300);
     }
 }

@@ -8,17 +8,24 @@ package dev.livepost;
 public class LivepostException extends RuntimeException {
     private final int status;
     private final String code;
+    private final long retryAfterSeconds;
 
     public LivepostException(int status, String code, String message) {
+        this(status, code, message, 0);
+    }
+
+    private LivepostException(int status, String code, String message, long retryAfterSeconds) {
         super(message);
         this.status = status;
         this.code = code;
+        this.retryAfterSeconds = retryAfterSeconds;
     }
 
     public LivepostException(int status, String code, String message, Throwable cause) {
         super(message, cause);
         this.status = status;
         this.code = code;
+        this.retryAfterSeconds = 0;
     }
 
     public int status() {
@@ -27,6 +34,23 @@ public class LivepostException extends RuntimeException {
 
     public String code() {
         return code;
+    }
+
+    /** Seconds a rate-limited client should wait ({@code Retry-After}); 0 when not rate limited. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+
+    public static LivepostException rateLimited(String what, long retryAfterSeconds) {
+        return new LivepostException(
+                429,
+                "rate_limited",
+                "Too many "
+                        + what
+                        + " from your address; try again in "
+                        + retryAfterSeconds
+                        + " s.",
+                Math.max(1, retryAfterSeconds));
     }
 
     public static LivepostException badRequest(String code, String message) {

@@ -3,6 +3,7 @@ package dev.livepost.web;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.livepost.Limits;
 import dev.livepost.LivepostException;
 import dev.livepost.blog.Artifact;
 import dev.livepost.blog.Blog;
@@ -31,9 +32,18 @@ final class ApiRoutes {
     private final ObjectMapper json;
     private final ScheduledExecutorService heartbeats;
     private final AtomicInteger openStreams = new AtomicInteger();
+    private final RateLimiter newSessions;
+    private final RateLimiter runs;
 
     ApiRoutes(
-            Blog blog, Sessions sessions, ObjectMapper json, ScheduledExecutorService heartbeats) {
+            Limits limits,
+            Blog blog,
+            Sessions sessions,
+            ObjectMapper json,
+            ScheduledExecutorService heartbeats) {
+        this.newSessions =
+                new RateLimiter("new sessions", limits.sessionsPerMinute(), System::nanoTime);
+        this.runs = new RateLimiter("runs", limits.runsPerMinute(), System::nanoTime);
         this.blog = blog;
         this.sessions = sessions;
         this.json = json;
@@ -65,6 +75,7 @@ final class ApiRoutes {
     }
 
     private void create(Context ctx) {
+        newSessions.acquire(ctx.ip());
         String address = text(body(ctx), "artifact");
         if (address == null || !address.contains("/")) {
             throw LivepostException.badRequest(
@@ -121,6 +132,7 @@ final class ApiRoutes {
                     "not_acceptable",
                     "Runs stream as Server-Sent Events: send Accept: text/event-stream.");
         }
+        runs.acquire(ctx.ip());
         Sessions.PreparedRun run = sessions.prepare(token, source);
         ctx.status(200);
         ctx.contentType("text/event-stream; charset=utf-8");

@@ -43,7 +43,7 @@ public final class WebServer implements AutoCloseable {
                             t.setDaemon(true);
                             return t;
                         });
-        this.api = new ApiRoutes(blog, sessions, json, heartbeats);
+        this.api = new ApiRoutes(config.limits(), blog, sessions, json, heartbeats);
         var pages = new PageRoutes(config, blog);
         this.app =
                 Javalin.create(
@@ -88,7 +88,14 @@ public final class WebServer implements AutoCloseable {
                                                     .result(metrics.scrape()));
                             c.routes.exception(
                                     LivepostException.class,
-                                    (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
+                                    (e, ctx) -> {
+                                        if (e.retryAfterSeconds() > 0) {
+                                            ctx.header(
+                                                    "Retry-After",
+                                                    String.valueOf(e.retryAfterSeconds()));
+                                        }
+                                        error(ctx, e.status(), e.code(), e.getMessage());
+                                    });
                             c.routes.exception(
                                     Exception.class,
                                     (e, ctx) -> {
@@ -120,9 +127,6 @@ public final class WebServer implements AutoCloseable {
     }
 
     static void error(Context ctx, int status, String code, String message) {
-        if (status == 429) {
-            ctx.header("Retry-After", "5");
-        }
         ctx.status(status).json(Map.of("error", Map.of("code", code, "message", message)));
     }
 
