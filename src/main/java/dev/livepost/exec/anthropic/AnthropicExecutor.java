@@ -69,6 +69,10 @@ public final class AnthropicExecutor implements Executor {
                         .maxRetries(0)
                         .timeout(Duration.ofMinutes(10))
                         .putHeader("anthropic-version", this.config.apiVersion())
+                        // SDK 3.13 sends a key given to apiKey() as "Authorization: Bearer";
+                        // the documented header for API keys is x-api-key, and with it set the
+                        // SDK adds no other credential.
+                        .putHeader("x-api-key", this.config.apiKey())
                         .build();
         var threads = new AtomicInteger();
         ExecutorService pool =

@@ -16,7 +16,6 @@ import dev.livepost.exec.SessionSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -203,7 +202,10 @@ final class AnthropicSession implements ExecutorSession {
         if (id == null && spec.skills().isEmpty()) {
             return;
         }
-        var container = BetaContainerParams.builder().id(Optional.ofNullable(id));
+        var container = BetaContainerParams.builder();
+        if (id != null) {
+            container.id(id);
+        }
         if (!spec.skills().isEmpty()) {
             List<BetaSkillParams> skills = new ArrayList<>();
             for (String s : spec.skills()) {
