@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -98,6 +99,9 @@ final class AnthropicSession implements ExecutorSession {
     }
 
     private RunOutcome failure(Throwable e, ActiveRun active) {
+        if (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
         if (active.stopped || e instanceof Stopped) {
             return new RunOutcome.Finished(RunStatus.INTERRUPTED, null);
         }

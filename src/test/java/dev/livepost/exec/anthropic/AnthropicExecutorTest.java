@@ -507,4 +507,72 @@ class AnthropicExecutorTest {
         assertThat(second.path("skills")).isEqualTo(first.path("skills"));
         assertThat(Map.of("v", fake.violations)).isEqualTo(Map.of("v", List.of()));
     }
+
+    @Test
+    void eventsReachTheReaderWhileTheResponseIsStillComing() throws Exception {
+        var s = session(PROMPT);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        fake.enqueue(new FakeAnthropic.Hold(release));
+        var sink = new RecordingSink();
+        var running = CompletableFuture.supplyAsync(() -> run(s, "two words", sink));
+        long waited = 0;
+        while (sink.all(RunEvent.Text.class).isEmpty() && waited < 10_000) {
+            Thread.sleep(20);
+            waited += 20;
+        }
+
+        assertThat(sink.text()).startsWith("I'll count");
+        assertThat(sink.stdout()).isEmpty();
+        assertThat(running).isNotDone();
+        release.countDown();
+        assertThat(running.get(20, TimeUnit.SECONDS)).isEqualTo(RunOutcome.ok());
+        assertThat(sink.stdout()).isEqualTo("2\n");
+    }
+
+    @Test
+    void pauseTurnIsContinuedOnlySoOften() {
+        var s = session(PROMPT);
+        var sink = new RecordingSink();
+
+        var outcome = run(s, "pause forever", sink);
+
+        assertThat(outcome).isEqualTo(RunOutcome.ok());
+        assertThat(fake.messageRequests()).hasSize(6);
+        assertThat(sink.notices()).singleElement().asString().contains("paused after 5");
+    }
+
+    @Test
+    void anAnswerWithoutRunningTheCodeIsAnError() {
+        var s = session(CODE);
+        fake.enqueue(new FakeAnthropic.NoTool());
+        var sink = new RecordingSink();
+
+        var outcome = run(s, "print(1)", sink);
+
+        assertThat(((RunOutcome.Failed) outcome).code()).isEqualTo("upstream_no_run");
+        assertThat(sink.events).isEmpty();
+    }
+
+    @Test
+    void theTimeLimitIsEnforcedOnThisSideToo() {
+        var e =
+                new AnthropicExecutor(
+                        config(FakeAnthropic.KEY),
+                        new AnthropicExecutor.Tuning(
+                                Duration.ofMillis(500), 5, Duration.ofSeconds(2), 4096));
+        closeables.add(e);
+        var s = (AnthropicSession) e.open(CODE);
+        fake.enqueue(new FakeAnthropic.Stall());
+        var sink = new RecordingSink();
+        long t0 = System.nanoTime();
+
+        var outcome = run(s, "print(1)", sink, Duration.ofSeconds(1));
+
+        assertThat(outcome).isEqualTo(new RunOutcome.Finished(RunStatus.TIMEOUT, null));
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+        assertThat(sink.notices()).singleElement().asString().contains("No answer");
+        var next = new RecordingSink();
+        assertThat(run(s, "print('next')", next)).isEqualTo(RunOutcome.ok());
+        assertThat(next.stdout()).isEqualTo("next\n");
+    }
 }

@@ -76,6 +76,15 @@ final class FakeAnthropic implements AutoCloseable {
     /** The "model" runs a different command than it was asked to. */
     record ChangeCommand() implements Fault {}
 
+    /** The "model" answers in words and runs nothing. */
+    record NoTool() implements Fault {}
+
+    /** The stream starts, then nothing comes until the client goes away. */
+    record Stall() implements Fault {}
+
+    /** Wait for this latch after the first text block (to see events arrive mid-response). */
+    record Hold(java.util.concurrent.CountDownLatch release) implements Fault {}
+
     final List<Recorded> requests = new CopyOnWriteArrayList<>();
     final List<String> violations = new CopyOnWriteArrayList<>();
     private final ObjectMapper json = new ObjectMapper();
@@ -170,6 +179,13 @@ final class FakeAnthropic implements AutoCloseable {
                 return;
             }
             var sse = new Sse(ex);
+            if (fault instanceof Stall) {
+                sse.messageStart();
+                while (true) {
+                    sse.ping();
+                    sleep(200);
+                }
+            }
             String system = body.path("system").asText("");
             JsonNode messages = body.path("messages");
             JsonNode last = messages.get(messages.size() - 1);
@@ -268,6 +284,11 @@ final class FakeAnthropic implements AutoCloseable {
             throws IOException {
         sse.messageStart();
         sse.ping();
+        if (fault instanceof NoTool) {
+            sse.textBlock("I would rather not run that.");
+            sse.end("end_turn", container);
+            return;
+        }
         sse.textBlock("I'll run the command exactly as given.");
         String run = fault instanceof ChangeCommand ? "echo tampered" : command;
         String toolId =
@@ -300,6 +321,9 @@ final class FakeAnthropic implements AutoCloseable {
         sse.messageStart();
         if (!continuing) {
             sse.textBlock("I'll count the words of your request with a small Python script.");
+            if (fault instanceof Hold h) {
+                await(h.release());
+            }
             var words = json.createArrayNode();
             for (String w : prompt.toLowerCase().split("\\s+")) {
                 if (!w.isBlank()) {
@@ -327,6 +351,10 @@ final class FakeAnthropic implements AutoCloseable {
                 sse.end("pause_turn", container);
                 return;
             }
+        } else if (prompt.contains("forever")) {
+            sse.textBlock("Still thinking.");
+            sse.end("pause_turn", container);
+            return;
         } else {
             boolean sawEditor = false;
             for (JsonNode b : last.path("content")) {
@@ -351,6 +379,26 @@ final class FakeAnthropic implements AutoCloseable {
         String out = sse.bashResult(toolId, container, "cd /tmp/work && python3 count.py");
         sse.textBlock("Your request has " + out.strip() + " words.");
         sse.end("end_turn", container);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void await(java.util.concurrent.CountDownLatch latch) {
+        try {
+            if (!latch.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never released the fake");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private void error(HttpExchange ex, int status, String type, String message)
