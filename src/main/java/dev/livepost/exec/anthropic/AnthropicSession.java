@@ -1,6 +1,5 @@
 package dev.livepost.exec.anthropic;
 
-import com.anthropic.core.http.StreamResponse;
 import com.anthropic.models.beta.messages.BetaCodeExecutionTool20250825;
 import com.anthropic.models.beta.messages.BetaContainerParams;
 import com.anthropic.models.beta.messages.BetaMessage;
@@ -102,7 +101,7 @@ final class AnthropicSession implements ExecutorSession {
         if (e instanceof CompletionException && e.getCause() != null) {
             e = e.getCause();
         }
-        if (active.stopped || e instanceof Stopped) {
+        if (active.stopped || e instanceof ActiveRun.Stopped) {
             return new RunOutcome.Finished(RunStatus.INTERRUPTED, null);
         }
         if (e instanceof RuntimeException r) {
@@ -277,7 +276,7 @@ final class AnthropicSession implements ExecutorSession {
             Thread.sleep(d.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new Stopped();
+            throw new ActiveRun.Stopped();
         }
         active.check();
     }
@@ -289,80 +288,6 @@ final class AnthropicSession implements ExecutorSession {
         ContainerGone(RuntimeException cause) {
             super(null, null, false, false);
             this.cause = cause;
-        }
-    }
-
-    /** The run was stopped from outside (interrupt, time limit, close). */
-    private static final class Stopped extends RuntimeException {
-        Stopped() {
-            super(null, null, false, false);
-        }
-    }
-
-    /** The state of the run in progress, shared with the threads that may stop it. */
-    private static final class ActiveRun {
-        final CompletableFuture<RunOutcome> result = new CompletableFuture<>();
-        final GuardedSink sink;
-        private volatile StreamResponse<?> stream;
-        volatile boolean stopped;
-
-        ActiveRun(RunSink sink) {
-            this.sink = new GuardedSink(sink);
-        }
-
-        void attach(StreamResponse<?> s) {
-            stream = s;
-            if (stopped) {
-                s.close();
-            }
-        }
-
-        void check() {
-            if (stopped) {
-                throw new Stopped();
-            }
-        }
-
-        /** Stops forwarding events and cancels the stream being read, if any. */
-        void stop() {
-            stopped = true;
-            sink.close();
-            StreamResponse<?> s = stream;
-            if (s != null) {
-                try {
-                    s.close();
-                } catch (RuntimeException ignored) {
-                    // closing a stream that already failed
-                }
-            }
-        }
-    }
-
-    /** Forwards events until the run has ended, so a late worker cannot write past {@code done}. */
-    private static final class GuardedSink implements RunSink {
-        private final RunSink target;
-        private volatile boolean open = true;
-
-        GuardedSink(RunSink target) {
-            this.target = target;
-        }
-
-        void close() {
-            open = false;
-        }
-
-        @Override
-        public void emit(RunEvent event) {
-            if (open) {
-                target.emit(event);
-            }
-        }
-
-        @Override
-        public void file(String name, String mime, byte[] content) {
-            if (open) {
-                target.file(name, mime, content);
-            }
         }
     }
 }

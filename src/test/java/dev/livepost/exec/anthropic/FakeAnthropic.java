@@ -94,6 +94,7 @@ final class FakeAnthropic implements AutoCloseable {
     private final Set<String> expired = ConcurrentHashMap.newKeySet();
     private final Map<String, Path> files = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
+    private final Path filesRoot;
     volatile Duration execLimit = Duration.ofSeconds(60);
 
     FakeAnthropic() {
@@ -101,6 +102,11 @@ final class FakeAnthropic implements AutoCloseable {
             server =
                     HttpServer.create(
                             new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            filesRoot = Files.createTempDirectory("fake-files-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -466,15 +472,11 @@ final class FakeAnthropic implements AutoCloseable {
         server.stop(0);
         containers.values().forEach(FakeContainer::close);
         containers.clear();
-        files.values()
-                .forEach(
-                        p -> {
-                            try {
-                                Files.deleteIfExists(p);
-                            } catch (IOException ignored) {
-                                // best effort
-                            }
-                        });
+        try (var paths = Files.walk(filesRoot)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The client closed the stream. */
@@ -620,7 +622,7 @@ final class FakeAnthropic implements AutoCloseable {
                                     String fileId = newId("file");
                                     try {
                                         Path copy =
-                                                Files.createTempDirectory("fake-file-")
+                                                Files.createDirectories(filesRoot.resolve(fileId))
                                                         .resolve(file.getFileName());
                                         Files.copy(file, copy);
                                         files.put(fileId, copy);
