@@ -275,8 +275,8 @@ class AnthropicExecutorTest {
         assertThat(sink.stdout()).isEqualTo("start\n");
         assertThat(sink.stderr()).contains("KeyboardInterrupt");
         var after = new RecordingSink();
-        run(s, "print(y)", after);
-        assertThat(after.stdout()).isEqualTo("7\n");
+        assertThat(run(s, "print(y)", after)).isEqualTo(RunOutcome.ok());
+        assertThat(after.events).containsExactly(new RunEvent.Stdout("7\n"));
     }
 
     @Test
