@@ -1,5 +1,6 @@
 package dev.livepost;
 
+import dev.livepost.bench.Bench;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -39,7 +40,8 @@ public final class Main {
         try {
             switch (command) {
                 case "serve" -> serve(Config.parse(rest, System.getenv(), home));
-                case "render", "bench" -> {
+                case "bench" -> Bench.main(rest, home);
+                case "render" -> {
                     System.err.println(
                             "livepost " + command + ": not yet available in this version.");
                     System.exit(2);

@@ -16,6 +16,11 @@ public interface Executor extends AutoCloseable {
     /** Cheap; called for every {@code /healthz} and before every new session. */
     ExecutorHealth health();
 
+    /** Whether runs may carry a request to Claude ({@code mode=prompt}) instead of code. */
+    default boolean supportsPrompts() {
+        return false;
+    }
+
     /**
      * Makes the state holder of one new reader session. May block briefly (e.g. to take a sandbox
      * from a pool).

@@ -99,6 +99,11 @@ public final class Sessions implements AutoCloseable {
         if (!health.available()) {
             throw LivepostException.unavailable(health.detail());
         }
+        if (spec.prompt() && !executor.supportsPrompts()) {
+            throw new LivepostException(503, "prompt_mode_unavailable",
+                    "This artifact asks Claude to write and run the code, which needs the anthropic executor;"
+                            + " this server runs the " + executor.name() + " executor.");
+        }
         ExecutorSession backend = executor.open(spec);
         String token = newToken();
         String dirName = HexFormat.of().formatHex(randomBytes(12));

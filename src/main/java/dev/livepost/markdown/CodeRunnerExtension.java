@@ -1,0 +1,79 @@
+package dev.livepost.markdown;
+
+import dev.livepost.markdown.internal.CodeRunnerBlockParser;
+import dev.livepost.markdown.internal.CodeRunnerHtmlRenderer;
+import dev.livepost.markdown.internal.CodeRunnerPostProcessor;
+import org.commonmark.Extension;
+import org.commonmark.parser.Parser;
+import org.commonmark.renderer.html.HtmlRenderer;
+
+/**
+ * The {@code ::code-runner} directive of interfaces.md section 2, as a commonmark-java extension:
+ *
+ * <pre>{@code
+ * Extension ext = CodeRunnerExtension.builder().slug("my-post").maxTimeoutSeconds(30).build();
+ * Parser parser = Parser.builder().extensions(List.of(ext))
+ *         .includeSourceSpans(IncludeSourceSpans.BLOCKS).build();  // for line numbers
+ * HtmlRenderer renderer = HtmlRenderer.builder().extensions(List.of(ext)).build();
+ * }</pre>
+ *
+ * Parsing yields {@link CodeRunnerBlock} nodes; rendering writes {@code <code-runner>} elements for
+ * the browser component, or an error box for a malformed directive. Immutable and thread-safe.
+ */
+public final class CodeRunnerExtension
+        implements Parser.ParserExtension, HtmlRenderer.HtmlRendererExtension {
+    private final String slug;
+    private final int maxTimeoutSeconds;
+
+    private CodeRunnerExtension(Builder builder) {
+        this.slug = builder.slug;
+        this.maxTimeoutSeconds = builder.maxTimeoutSeconds;
+    }
+
+    /** An extension without a slug (artifact addresses are then just the ids) or timeout cap. */
+    public static Extension create() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public void extend(Parser.Builder parserBuilder) {
+        parserBuilder.customBlockParserFactory(
+                new CodeRunnerBlockParser.Factory(maxTimeoutSeconds));
+        parserBuilder.postProcessor(new CodeRunnerPostProcessor());
+    }
+
+    @Override
+    public void extend(HtmlRenderer.Builder rendererBuilder) {
+        rendererBuilder.nodeRendererFactory(context -> new CodeRunnerHtmlRenderer(context, slug));
+    }
+
+    public static final class Builder {
+        private String slug;
+        private int maxTimeoutSeconds = Integer.MAX_VALUE;
+
+        private Builder() {}
+
+        /** The post's slug, the first half of each artifact's {@code SLUG/ID} address. */
+        public Builder slug(String slug) {
+            this.slug = slug;
+            return this;
+        }
+
+        /** The server's limit: a larger {@code timeout=} is lowered to it. */
+        public Builder maxTimeoutSeconds(int seconds) {
+            if (seconds < 1) {
+                throw new IllegalArgumentException("maxTimeoutSeconds must be positive");
+            }
+            this.maxTimeoutSeconds = seconds;
+            return this;
+        }
+
+        public CodeRunnerExtension build() {
+            return new CodeRunnerExtension(this);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.livepost.web;
+
+import dev.livepost.blog.Blog;
+import dev.livepost.blog.Post;
+import gg.jte.ContentType;
+import gg.jte.TemplateEngine;
+import gg.jte.output.StringOutput;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The blog's pages as HTML strings, from the jte templates precompiled at build time into {@code
+ * dev.livepost.web.templates} (a template error fails the build). Used by the server's routes and
+ * usable as is by a static renderer. Thread-safe; rendering never blocks on I/O.
+ */
+public final class Pages {
+    private final Blog blog;
+    private final TemplateEngine templates;
+
+    public Pages(Blog blog) {
+        this.blog = blog;
+        this.templates =
+                TemplateEngine.createPrecompiled(
+                        null,
+                        ContentType.Html,
+                        Pages.class.getClassLoader(),
+                        "dev.livepost.web.templates");
+    }
+
+    /** The index: published posts, newest first. */
+    public String index() {
+        return render("index.jte", Map.of("posts", blog.posts()));
+    }
+
+    /** The post's page, if it is published. */
+    public Optional<String> post(String slug) {
+        return blog.post(slug).map(p -> render("post.jte", Map.of("post", p)));
+    }
+
+    /** The posts with a tag (case-insensitive), if there are any. */
+    public Optional<String> tag(String tag) {
+        String t = tag.toLowerCase(Locale.ROOT); // tags are stored in lower case
+        List<Post> posts = blog.tagged(t);
+        return posts.isEmpty()
+                ? Optional.empty()
+                : Optional.of(render("tag.jte", Map.of("tag", t, "posts", posts)));
+    }
+
+    /** Every tag with its number of posts. */
+    public String tags() {
+        var counts = new LinkedHashMap<String, Integer>();
+        for (String t : blog.tags()) {
+            counts.put(t, blog.tagged(t).size());
+        }
+        return render("tags.jte", Map.of("tags", counts));
+    }
+
+    /** The Atom feed; {@code base} is the site's root URL, e.g. {@code https://blog.example}. */
+    public String feed(String base) {
+        return AtomFeed.write(blog.posts(), base);
+    }
+
+    /** The 404 page, with a sentence saying what was not found. */
+    public String notFound(String message) {
+        return render("notfound.jte", Map.of("message", message));
+    }
+
+    private String render(String template, Map<String, Object> params) {
+        var out = new StringOutput();
+        templates.render(template, params, out);
+        return out.toString();
+    }
+}

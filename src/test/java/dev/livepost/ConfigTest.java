@@ -1,0 +1,74 @@
+package dev.livepost;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigTest {
+    private static final Path HOME = Path.of("/opt/livepost");
+
+    @Test
+    void defaultsFollowTheContract() {
+        var c = Config.parse(List.of(), Map.of(), HOME);
+        assertThat(c.host()).isEqualTo("127.0.0.1");
+        assertThat(c.port()).isEqualTo(8080);
+        assertThat(c.posts()).isEqualTo(HOME.resolve("posts"));
+        assertThat(c.executor()).isEqualTo("local");
+        assertThat(c.anthropic().baseUrl().toString()).isEqualTo("https://api.anthropic.com");
+        assertThat(c.anthropic().apiKey()).isNull();
+        assertThat(c.sessionIdle()).isEqualTo(Duration.ofMinutes(15));
+    }
+
+    @Test
+    void aFlagWinsOverItsVariable() {
+        var env =
+                Map.of(
+                        "LIVEPOST_PORT",
+                        "9000",
+                        "LIVEPOST_HOST",
+                        "0.0.0.0",
+                        "LIVEPOST_EXECUTOR",
+                        "anthropic");
+        var c = Config.parse(List.of("--port", "0", "--executor=local"), env, HOME);
+        assertThat(c.port()).isZero();
+        assertThat(c.host()).isEqualTo("0.0.0.0");
+        assertThat(c.executor()).isEqualTo("local");
+    }
+
+    @Test
+    void anthropicSettingsComeFromTheEnvironment() {
+        var env =
+                Map.of(
+                        "ANTHROPIC_API_KEY",
+                        " sk-test ",
+                        "ANTHROPIC_BASE_URL",
+                        "http://127.0.0.1:9999",
+                        "LIVEPOST_MODEL",
+                        "claude-test");
+        var c = Config.parse(List.of("--executor", "anthropic"), env, HOME);
+        assertThat(c.anthropic().apiKey()).isEqualTo("sk-test");
+        assertThat(c.anthropic().baseUrl().getPort()).isEqualTo(9999);
+        assertThat(c.anthropic().model()).isEqualTo("claude-test");
+        assertThat(c.anthropic().toString()).doesNotContain("sk-test");
+    }
+
+    @Test
+    void badInputIsRejectedWithAMessage() {
+        assertThatThrownBy(() -> Config.parse(List.of("--port", "http"), Map.of(), HOME))
+                .hasMessageContaining("--port")
+                .hasMessageContaining("whole number");
+        assertThatThrownBy(() -> Config.parse(List.of("--port", "70000"), Map.of(), HOME))
+                .hasMessageContaining("0..65535");
+        assertThatThrownBy(() -> Config.parse(List.of("--executor", "docker"), Map.of(), HOME))
+                .hasMessageContaining("'local' or 'anthropic'");
+        assertThatThrownBy(() -> Config.parse(List.of("--prot", "1"), Map.of(), HOME))
+                .hasMessageContaining("unknown option '--prot'");
+        assertThatThrownBy(() -> Config.parse(List.of("--port"), Map.of(), HOME))
+                .hasMessageContaining("--port needs a value");
+    }
+}

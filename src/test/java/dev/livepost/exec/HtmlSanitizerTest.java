@@ -1,0 +1,49 @@
+package dev.livepost.exec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class HtmlSanitizerTest {
+
+    @Test
+    void keepsADataFramesTable() {
+        String html =
+                """
+                <div><style scoped>.dataframe { color: red }</style>
+                <table border="1" class="dataframe"><thead><tr><th></th><th>city</th></tr></thead>
+                <tbody><tr><th>0</th><td>Oslo</td></tr></tbody></table></div>""";
+        String clean = HtmlSanitizer.clean(html);
+        assertThat(clean)
+                .contains("<table", "class=\"dataframe\"", "<th>city</th>", "<td>Oslo</td>");
+        assertThat(clean).doesNotContain("<style", "color: red");
+    }
+
+    @Test
+    void dropsScriptsHandlersAndLinks() {
+        String clean =
+                HtmlSanitizer.clean(
+                        """
+                <table onmouseover="alert(1)"><tr><td>x<script>alert(2)</script></td></tr></table>
+                <img src=x onerror=alert(3)><a href="javascript:alert(4)">y</a><iframe src="//evil"></iframe>""");
+        assertThat(clean)
+                .doesNotContain(
+                        "alert", "script", "onerror", "onmouseover", "iframe", "href", "<img");
+        assertThat(clean).contains("<td>x</td>", "y");
+    }
+
+    @Test
+    void aBundleKeepsTextTypesAndDropsOthers() {
+        var out =
+                HtmlSanitizer.cleanBundle(
+                        Map.of(
+                                "text/plain", "<b>1</b>",
+                                "text/html", "<b onclick=x>1</b>",
+                                "application/javascript", "alert(1)"));
+        assertThat(out)
+                .containsEntry("text/plain", "<b>1</b>")
+                .containsEntry("text/html", "<b>1</b>");
+        assertThat(out).doesNotContainKey("application/javascript");
+    }
+}

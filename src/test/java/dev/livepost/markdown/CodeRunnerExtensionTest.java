@@ -1,0 +1,306 @@
+package dev.livepost.markdown;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.commonmark.Extension;
+import org.commonmark.node.AbstractVisitor;
+import org.commonmark.node.CustomBlock;
+import org.commonmark.node.Node;
+import org.commonmark.parser.IncludeSourceSpans;
+import org.commonmark.parser.Parser;
+import org.commonmark.renderer.html.HtmlRenderer;
+import org.junit.jupiter.api.Test;
+
+class CodeRunnerExtensionTest {
+    private static final List<Extension> EXTENSIONS =
+            List.of(CodeRunnerExtension.builder().slug("post").maxTimeoutSeconds(30).build());
+    private static final Parser PARSER =
+            Parser.builder()
+                    .extensions(EXTENSIONS)
+                    .includeSourceSpans(IncludeSourceSpans.BLOCKS)
+                    .build();
+    private static final HtmlRenderer RENDERER =
+            HtmlRenderer.builder().extensions(EXTENSIONS).build();
+
+    static String render(String markdown) {
+        return RENDERER.render(PARSER.parse(markdown));
+    }
+
+    static List<CodeRunnerBlock> blocks(String markdown) {
+        var out = new ArrayList<CodeRunnerBlock>();
+        PARSER.parse(markdown)
+                .accept(
+                        new AbstractVisitor() {
+                            @Override
+                            public void visit(CustomBlock b) {
+                                if (b instanceof CodeRunnerBlock c) {
+                                    out.add(c);
+                                }
+                                visitChildren(b);
+                            }
+                        });
+        return out;
+    }
+
+    @Test
+    void leafDirectiveWrapsTheFollowingCodeBlock() {
+        assertThat(
+                        render(
+                                """
+                                Some text.
+
+                                ::code-runner{id=fib title="Fibonacci"}
+                                ```python
+                                a, b = 0, 1
+                                print(a < b)
+                                ```
+                                """))
+                .isEqualTo(
+                        """
+                        <p>Some text.</p>
+                        <code-runner artifact="post/fib" lang="python" mode="code" title="Fibonacci"><pre><code class="language-python">a, b = 0, 1
+                        print(a &lt; b)
+                        </code></pre>
+                        </code-runner>
+                        """);
+    }
+
+    @Test
+    void containerFormHoldsOneCodeBlock() {
+        assertThat(
+                        render(
+                                """
+                                :::code-runner{#hello readonly}
+                                ```
+                                print("hi")
+                                ```
+                                :::
+
+                                After.
+                                """))
+                .isEqualTo(
+                        """
+                        <code-runner artifact="post/hello" lang="python" mode="code" readonly=""><pre><code class="language-python">print(&quot;hi&quot;)
+                        </code></pre>
+                        </code-runner>
+                        <p>After.</p>
+                        """);
+    }
+
+    @Test
+    void everyAttributeIsCarriedAndEscaped() {
+        String html =
+                render(
+                        """
+                        ::code-runner{id=a title='Say "hi" & <bye>' mode=prompt skills="pdf, xlsx" timeout=10 lang=r}
+                        ```text
+                        Make a PDF.
+                        ```
+
+                        ::code-runner{setup=a}
+                        ```python
+                        x = 1
+                        ```
+                        """);
+        assertThat(html)
+                .contains(
+                        "<code-runner artifact=\"post/a\" lang=\"r\" mode=\"prompt\""
+                                + " title=\"Say &quot;hi&quot; &amp; &lt;bye&gt;\""
+                                + " skills=\"pdf,xlsx\" timeout=\"10\">"
+                                + "<pre><code class=\"language-r\">Make a PDF.\n</code></pre>")
+                .contains(
+                        "<code-runner artifact=\"post/2\" lang=\"python\" mode=\"code\""
+                                + " setup=\"a\">");
+    }
+
+    @Test
+    void defaultsFollowTheContract() {
+        var blocks =
+                blocks(
+                        """
+                        ::code-runner
+                        ```js
+                        1
+                        ```
+
+                        ::code-runner{id=named}
+                        ```
+                        2
+                        ```
+
+                        ::code-runner{timeout=9999}
+                        ```python {.numbered}
+                        3
+                        ```
+                        """);
+        assertThat(blocks)
+                .extracting(
+                        CodeRunnerBlock::getId,
+                        CodeRunnerBlock::getLang,
+                        CodeRunnerBlock::getTimeoutSeconds,
+                        CodeRunnerBlock::getLine,
+                        CodeRunnerBlock::getError)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("1", "js", null, 1, null),
+                        org.assertj.core.groups.Tuple.tuple("named", "python", null, 6, null),
+                        org.assertj.core.groups.Tuple.tuple("3", "python", 30, 11, null));
+        assertThat(blocks.get(2).getCode()).isEqualTo("3\n");
+    }
+
+    @Test
+    void plainCodeBlocksStayPlain() {
+        assertThat(render("```python\nx = 1\n```\n"))
+                .isEqualTo("<pre><code class=\"language-python\">x = 1\n</code></pre>\n");
+    }
+
+    @Test
+    void otherDirectivesAreNotOurs() {
+        assertThat(render("::code-runners{x}\n\n::youtube{id=1}\n"))
+                .isEqualTo("<p>::code-runners{x}</p>\n<p>::youtube{id=1}</p>\n");
+    }
+
+    @Test
+    void colonsInsideTheCodeDoNotCloseTheContainer() {
+        var blocks =
+                blocks(
+                        """
+                        :::code-runner
+                        ```python
+                        d = {"a": 1}
+                        :::
+                        ```
+                        :::
+                        """);
+        assertThat(blocks).hasSize(1);
+        assertThat(blocks.get(0).getError()).isNull();
+        assertThat(blocks.get(0).getCode()).isEqualTo("d = {\"a\": 1}\n:::\n");
+    }
+
+    @Test
+    void malformedDirectivesBecomeVisibleErrors() {
+        String html =
+                render(
+                        """
+                        ::code-runner{title="oops}
+                        ```python
+                        print(1)
+                        ```
+                        """);
+        assertThat(html)
+                .isEqualTo(
+                        """
+                        <div class="directive-error" role="alert"><strong>code-runner, line 1:</strong> the value of 'title' has no closing &quot;</div>
+                        <pre><code class="language-python">print(1)
+                        </code></pre>
+                        """);
+    }
+
+    @Test
+    void eachKindOfMistakeHasItsMessage() {
+        assertThat(error("::code-runner{colour=red}\n```\nx\n```\n"))
+                .startsWith("unknown attribute 'colour'");
+        assertThat(error("::code-runner{timeout=soon}\n```\nx\n```\n"))
+                .startsWith("timeout must be a whole number");
+        assertThat(error("::code-runner{timeout=0}\n```\nx\n```\n"))
+                .startsWith("timeout must be a whole number");
+        assertThat(error("::code-runner{mode=shell}\n```\nx\n```\n"))
+                .startsWith("mode must be 'code' or 'prompt'");
+        assertThat(error("::code-runner{id=\"a b\"}\n```\nx\n```\n"))
+                .startsWith("id must be letters");
+        assertThat(error("::code-runner{title}\n```\nx\n```\n")).startsWith("title needs a value");
+        assertThat(error("::code-runner{id=a id=b}\n```\nx\n```\n"))
+                .isEqualTo("attribute 'id' is given twice");
+        assertThat(error("::code-runner\n\nJust prose.\n"))
+                .startsWith("::code-runner must be followed directly by a fenced code block");
+        assertThat(error("::code-runner\n    indented code\n"))
+                .startsWith("::code-runner must be followed directly by a fenced code block");
+        assertThat(error("::code-runner{setup=nope}\n```\nx\n```\n"))
+                .isEqualTo("setup='nope' names no artifact of this post");
+        assertThat(error("::code-runner{id=me setup=me}\n```\nx\n```\n"))
+                .isEqualTo("setup='me' names this artifact itself");
+        assertThat(error("::code-runner[Label]\n```\nx\n```\n"))
+                .startsWith("labels ([...]) are not supported");
+        assertThat(error("::code-runner{id=a} trailing\n```\nx\n```\n"))
+                .startsWith("unexpected text after the directive: 'trailing'");
+        assertThat(error(":::code-runner\n```\nx\n```\n\nmore prose\n"))
+                .startsWith("this :::code-runner is never closed");
+        assertThat(error(":::code-runner\nprose\n\n```\nx\n```\n:::\n"))
+                .startsWith("a :::code-runner container must hold exactly one fenced code block");
+    }
+
+    @Test
+    void duplicateIdsAreReportedOnTheSecond() {
+        var blocks =
+                blocks("::code-runner{id=x}\n```\n1\n```\n\n::code-runner{id=x}\n```\n2\n```\n");
+        assertThat(blocks.get(0).getError()).isNull();
+        assertThat(blocks.get(1).getError()).isEqualTo("duplicate id 'x' (also used on line 1)");
+        assertThat(blocks.get(1).getLine()).isEqualTo(6);
+    }
+
+    @Test
+    void aDefaultIdCanCollideWithAnExplicitOne() {
+        var blocks = blocks("::code-runner{id=2}\n```\n1\n```\n\n::code-runner\n```\n2\n```\n");
+        assertThat(blocks.get(1).getError()).startsWith("duplicate id '2'");
+    }
+
+    @Test
+    void nestedDirectivesAreErrorsAndKeepTheirContent() {
+        String md =
+                """
+                :::code-runner{id=outer}
+                ::code-runner{id=inner}
+                ```python
+                print("inner")
+                ```
+                :::
+                """;
+        var blocks = blocks(md);
+        assertThat(blocks).extracting(CodeRunnerBlock::getId).containsExactly("outer", "inner");
+        assertThat(blocks.get(1).getError()).contains("cannot be nested");
+        assertThat(blocks.get(0).getError()).isNotNull();
+        String html = render(md);
+        assertThat(html).contains("print(&quot;inner&quot;)").doesNotContain("<code-runner");
+    }
+
+    @Test
+    void nestedContainersCloseInnermostFirst() {
+        var blocks =
+                blocks(
+                        """
+                        ::::code-runner{id=outer}
+                        :::code-runner{id=inner}
+                        ```
+                        x
+                        ```
+                        :::
+                        ::::
+
+                        After.
+                        """);
+        assertThat(blocks).hasSize(2);
+        assertThat(blocks.get(1).getError()).contains("cannot be nested");
+        assertThat(render("::::code-runner\n:::code-runner\n```\nx\n```\n:::\n::::\n\nAfter.\n"))
+                .endsWith("<p>After.</p>\n");
+    }
+
+    @Test
+    void crlfAndIndentationUpToThreeSpaces() {
+        var blocks = blocks("   ::code-runner{id=w}\r\n```python\r\nprint(1)\r\n```\r\n");
+        assertThat(blocks).hasSize(1);
+        assertThat(blocks.get(0).getError()).isNull();
+        assertThat(blocks.get(0).getCode()).isEqualTo("print(1)\n");
+        assertThat(render("    ::code-runner\n")).startsWith("<pre><code>::code-runner");
+    }
+
+    private static String error(String markdown) {
+        var blocks = blocks(markdown);
+        assertThat(blocks).isNotEmpty();
+        return blocks.get(0).getError();
+    }
+
+    static Node parse(String markdown) {
+        return PARSER.parse(markdown);
+    }
+}
