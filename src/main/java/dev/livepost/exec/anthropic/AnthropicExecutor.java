@@ -114,6 +114,12 @@ public final class AnthropicExecutor implements Executor {
                 "Anthropic code execution, model " + config.model() + " at " + config.baseUrl());
     }
 
+    /** Prompt artifacts: Claude writes and runs the code in the session's container. */
+    @Override
+    public boolean supportsPrompts() {
+        return true;
+    }
+
     @Override
     public ExecutorSession open(SessionSpec spec) {
         if (ctx == null) {
