@@ -28,6 +28,7 @@ GRACE = 3.0
 MAX_FILES = 10
 MAX_FILE_BYTES = 16 << 20
 MAX_TEXT = 200_000
+MAX_OUTPUT = 2 << 20
 
 
 def read_all(conn):
@@ -99,6 +100,14 @@ def rich(value):
     return bundle
 
 
+def read_capped(path):
+    # More than Livepost shows anyway; keeps a runaway print loop from flooding the tool result.
+    with open(path, "rb") as f:
+        data = f.read(MAX_OUTPUT + 1)
+    text = data[:MAX_OUTPUT].decode("utf-8", "replace")
+    return text + "\n[output truncated]\n" if len(data) > MAX_OUTPUT else text
+
+
 def run_cell(ns, src):
     # So that tracebacks show the reader's source lines.
     linecache.cache["<cell>"] = (len(src), None, src.splitlines(True), "<cell>")
@@ -161,10 +170,7 @@ def execute(ns, src):
         files = collect_files(ns, before)
     except Exception:
         files = []
-    with open(out_path, "rb") as f:
-        out = f.read().decode("utf-8", "replace")
-    with open(err_path, "rb") as f:
-        err = f.read().decode("utf-8", "replace")
+    out, err = read_capped(out_path), read_capped(err_path)
     return {"status": status, "exit": code, "stdout": out, "stderr": err,
             "display": display, "files": files}
 
@@ -204,7 +210,12 @@ def kernel_pid():
     try:
         with open(PIDFILE) as f:
             pid = int(f.read().strip())
-        os.kill(pid, 0)
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            if os.path.basename(__file__).encode() not in f.read():
+                return None  # the pid now belongs to another process
+        with open("/proc/%d/status" % pid) as f:
+            if any(l.startswith("State:") and "Z" in l for l in f):
+                return None  # killed, not yet reaped
         return pid
     except (OSError, ValueError):
         return None
@@ -263,7 +274,16 @@ def run(timeout):
         pid = start_kernel()
         started = True
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    conn.connect(SOCK)
+    try:
+        conn.connect(SOCK)
+    except OSError:
+        # A stale pid file (e.g. the pid was reused after a restore): start afresh.
+        if not started:
+            kill(pid)
+            pid = start_kernel()
+            started = True
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.connect(SOCK)
     conn.sendall(json.dumps({"code": src}).encode())
     conn.shutdown(socket.SHUT_WR)
     conn.settimeout(timeout)

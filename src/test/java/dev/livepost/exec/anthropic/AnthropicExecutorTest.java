@@ -11,7 +11,6 @@ import dev.livepost.exec.RunOutcome;
 import dev.livepost.exec.RunRequest;
 import dev.livepost.exec.RunStatus;
 import dev.livepost.exec.SessionSpec;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -283,16 +282,17 @@ class AnthropicExecutorTest {
     void interruptEndsTheRunAtOnceAndTheNextRunStopsTheAbandonedCode() throws Exception {
         var s = session(CODE);
         run(s, "z = 5", new RecordingSink());
-        Path busy = fake.container(s.containerId()).root().resolve(".livepost/busy");
+        int before = fake.execs.get();
         var sink = new RecordingSink();
         var running =
                 CompletableFuture.supplyAsync(() -> run(s, "import time\ntime.sleep(60)", sink));
         long waited = 0;
-        while (!Files.exists(busy) && waited < 15_000) {
+        while (fake.execs.get() == before && waited < 15_000) {
             Thread.sleep(50);
             waited += 50;
         }
-        assertThat(busy).exists();
+        assertThat(fake.execs.get()).isGreaterThan(before);
+        Thread.sleep(1500); // by now the code sleeps in the kernel
         long t0 = System.nanoTime();
 
         s.interrupt();
@@ -301,7 +301,10 @@ class AnthropicExecutorTest {
                 .isEqualTo(new RunOutcome.Finished(RunStatus.INTERRUPTED, null));
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
         var after = new RecordingSink();
+        long t1 = System.nanoTime();
         assertThat(run(s, "print(z)", after)).isEqualTo(RunOutcome.ok());
+        // Had the abandoned sleep(60) not been interrupted, the kernel would still be busy.
+        assertThat(Duration.ofNanos(System.nanoTime() - t1)).isLessThan(Duration.ofSeconds(15));
         assertThat(after.stdout()).isEqualTo("5\n");
         assertThat(after.notices()).isEmpty();
     }

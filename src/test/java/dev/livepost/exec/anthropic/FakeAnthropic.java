@@ -97,6 +97,9 @@ final class FakeAnthropic implements AutoCloseable {
     private final Path filesRoot;
     volatile Duration execLimit = Duration.ofSeconds(60);
 
+    /** How many bash commands have started running, over all containers. */
+    final AtomicInteger execs = new AtomicInteger();
+
     FakeAnthropic() {
         try {
             server =
@@ -122,6 +125,10 @@ final class FakeAnthropic implements AutoCloseable {
 
     void enqueue(Fault fault) {
         faults.add(fault);
+    }
+
+    private FakeContainer newContainer(String id) {
+        return new BwrapContainer(id);
     }
 
     FakeContainer container(String id) {
@@ -258,8 +265,8 @@ final class FakeAnthropic implements AutoCloseable {
                         ? c.asText()
                         : c.path("id").isTextual() ? c.path("id").asText() : null;
         if (id == null) {
-            var fresh = new FakeContainer(newId("container"));
-            containers.put(fresh.id, fresh);
+            var fresh = newContainer(newId("container"));
+            containers.put(fresh.id(), fresh);
             return fresh;
         }
         FakeContainer existing = containers.get(id);
@@ -350,8 +357,7 @@ final class FakeAnthropic implements AutoCloseable {
                             .put("path", "/tmp/work/count.py")
                             .put("file_text", script);
             String editId = sse.toolUse("text_editor_code_execution", input);
-            Files.createDirectories(container.root().resolve("work"));
-            Files.writeString(container.root().resolve("work/count.py"), script);
+            container.write("/tmp/work/count.py", script);
             sse.editorCreated(editId);
             if (prompt.contains("pause")) {
                 sse.end("pause_turn", container);
@@ -574,7 +580,7 @@ final class FakeAnthropic implements AutoCloseable {
 
         /** Runs the command in the container, pinging while it runs, and sends its result. */
         String bashResult(String toolId, FakeContainer container, String command) {
-            var before = container.outputStamps();
+            execs.incrementAndGet();
             var cancelled = new java.util.concurrent.atomic.AtomicBoolean();
             var pinger = Executors.newSingleThreadScheduledExecutor();
             pinger.scheduleAtFixedRate(
@@ -614,25 +620,22 @@ final class FakeAnthropic implements AutoCloseable {
                             .put("stderr", r.stderr())
                             .put("return_code", r.returnCode());
             ArrayNode outputs = content.putArray("content");
-            container
-                    .outputStamps()
+            r.outputs()
                     .forEach(
-                            (file, stamp) -> {
-                                if (!stamp.equals(before.get(file))) {
-                                    String fileId = newId("file");
-                                    try {
-                                        Path copy =
-                                                Files.createDirectories(filesRoot.resolve(fileId))
-                                                        .resolve(file.getFileName());
-                                        Files.copy(file, copy);
-                                        files.put(fileId, copy);
-                                    } catch (IOException e) {
-                                        throw new UncheckedIOException(e);
-                                    }
-                                    outputs.addObject()
-                                            .put("type", "bash_code_execution_output")
-                                            .put("file_id", fileId);
+                            (name, bytes) -> {
+                                String fileId = newId("file");
+                                try {
+                                    Path copy =
+                                            Files.createDirectories(filesRoot.resolve(fileId))
+                                                    .resolve(name);
+                                    Files.write(copy, bytes);
+                                    files.put(fileId, copy);
+                                } catch (IOException e) {
+                                    throw new UncheckedIOException(e);
                                 }
+                                outputs.addObject()
+                                        .put("type", "bash_code_execution_output")
+                                        .put("file_id", fileId);
                             });
             event("content_block_start", start);
             stop(i);
@@ -676,7 +679,7 @@ final class FakeAnthropic implements AutoCloseable {
             ObjectNode delta = d.putObject("delta").put("stop_reason", stopReason);
             delta.putNull("stop_sequence");
             delta.putObject("container")
-                    .put("id", container.id)
+                    .put("id", container.id())
                     .put("expires_at", Instant.now().plus(Duration.ofDays(30)).toString());
             d.putObject("usage").put("output_tokens", 42);
             event("message_delta", d);

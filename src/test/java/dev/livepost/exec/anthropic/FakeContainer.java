@@ -1,183 +1,67 @@
 package dev.livepost.exec.anthropic;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.HashMap;
+import java.util.Base64;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * One container of {@link FakeAnthropic}: a host folder that bubblewrap mounts at {@code /tmp}, so
- * that each container has its own {@code /tmp} (kernel, working folder, outputs) while commands
- * really run, and background processes (the Livepost kernel) live on between commands as they do in
- * Anthropic's containers. Commands run on the system Python ({@code PATH=/usr/bin:/bin}).
+ * One container of {@link FakeAnthropic}: a sandbox with its own {@code /tmp} where bash commands
+ * really run and background processes (the Livepost kernel) live on between commands, as in
+ * Anthropic's containers.
  */
-final class FakeContainer implements AutoCloseable {
-    /** What one bash command did. */
+interface FakeContainer extends AutoCloseable {
+
+    /**
+     * What one bash command did.
+     *
+     * @param outputs files of {@code /tmp/outputs} the command created or changed, by name
+     */
     record Exec(
-            String stdout, String stderr, int returnCode, boolean timedOut, boolean cancelled) {}
+            String stdout,
+            String stderr,
+            int returnCode,
+            boolean timedOut,
+            boolean cancelled,
+            Map<String, byte[]> outputs) {}
 
-    final String id;
-    private final Path root;
+    String id();
 
-    FakeContainer(String id) {
-        this.id = id;
-        try {
-            this.root = Files.createTempDirectory("fake-container-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
+    /** Runs {@code command} with bash; stops it past {@code limit} or when {@code cancelled}. */
+    Exec exec(String command, Duration limit, BooleanSupplier cancelled);
 
-    /** The host folder behind the container's {@code /tmp}. */
-    Path root() {
-        return root;
-    }
-
-    Path outputs() {
-        return root.resolve("outputs");
-    }
-
-    Exec exec(String command, Duration limit, BooleanSupplier cancelled) {
-        try {
-            Path out = Files.createTempFile("fake-exec-", ".out");
-            Path err = Files.createTempFile("fake-exec-", ".err");
-            try {
-                var pb =
-                        new ProcessBuilder(
-                                "bwrap",
-                                "--dev-bind",
-                                "/",
-                                "/",
-                                "--bind",
-                                root.toString(),
-                                "/tmp",
-                                "--chdir",
-                                "/tmp",
-                                "bash",
-                                "-c",
-                                command);
-                pb.environment().put("PATH", "/usr/bin:/bin");
-                pb.environment().put("HOME", "/tmp");
-                pb.environment().remove("OUTPUT_DIR");
-                pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-                pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-                Process p = pb.start();
-                long deadline = System.nanoTime() + limit.toNanos();
-                boolean timedOut = false;
-                boolean stopped = false;
-                while (!p.waitFor(100, TimeUnit.MILLISECONDS)) {
-                    if (System.nanoTime() > deadline) {
-                        timedOut = true;
-                    } else if (cancelled.getAsBoolean()) {
-                        stopped = true;
-                    } else {
-                        continue;
-                    }
-                    p.descendants().forEach(ProcessHandle::destroyForcibly);
-                    p.destroyForcibly();
-                    p.waitFor();
-                    break;
-                }
-                return new Exec(
-                        Files.readString(out, StandardCharsets.UTF_8),
-                        Files.readString(err, StandardCharsets.UTF_8),
-                        p.exitValue(),
-                        timedOut,
-                        stopped);
-            } finally {
-                Files.deleteIfExists(out);
-                Files.deleteIfExists(err);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Size and modification time of each file in the outputs folder. */
-    Map<Path, String> outputStamps() {
-        var stamps = new HashMap<Path, String>();
-        if (!Files.isDirectory(outputs())) {
-            return stamps;
-        }
-        try (var files = Files.list(outputs())) {
-            files.filter(Files::isRegularFile)
-                    .forEach(
-                            f -> {
-                                try {
-                                    stamps.put(
-                                            f,
-                                            Files.size(f)
-                                                    + "/"
-                                                    + Files.getLastModifiedTime(f).toMillis());
-                                } catch (IOException e) {
-                                    throw new UncheckedIOException(e);
-                                }
-                            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return stamps;
+    /** Writes a file, as the text editor tool does. */
+    default void write(String path, String content) {
+        String b64 = Base64.getEncoder().encodeToString(content.getBytes(StandardCharsets.UTF_8));
+        run(
+                "mkdir -p \"$(dirname '"
+                        + path
+                        + "')\" && echo "
+                        + b64
+                        + " | base64 -d > '"
+                        + path
+                        + "'");
     }
 
     /** Like a checkpoint restore: every process is gone, files stay. */
-    void killProcesses() {
-        Path pidFile = root.resolve(".livepost/kernel.pid");
-        try {
-            if (Files.exists(pidFile)) {
-                long pid = Long.parseLong(Files.readString(pidFile).trim());
-                ProcessHandle.of(pid)
-                        .ifPresent(
-                                h -> {
-                                    h.destroyForcibly();
-                                    h.onExit().join();
-                                });
-            }
-        } catch (IOException | NumberFormatException e) {
-            throw new IllegalStateException(e);
-        }
+    default void killProcesses() {
+        run("[ -f /tmp/.livepost/kernel.pid ] && kill -9 $(cat /tmp/.livepost/kernel.pid); true");
     }
 
     /** Every process and file gone, the id kept. */
-    void wipe() {
+    default void wipe() {
         killProcesses();
-        deleteContents();
+        run("rm -rf /tmp/.livepost /tmp/work /tmp/outputs");
     }
 
-    private void deleteContents() {
-        try (var paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder())
-                    .filter(p -> !p.equals(root))
-                    .forEach(
-                            p -> {
-                                try {
-                                    Files.deleteIfExists(p);
-                                } catch (IOException e) {
-                                    throw new UncheckedIOException(e);
-                                }
-                            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    private void run(String command) {
+        Exec e = exec(command, Duration.ofSeconds(30), () -> false);
+        if (e.returnCode() != 0) {
+            throw new IllegalStateException(command + " failed: " + e.stderr());
         }
     }
 
     @Override
-    public void close() {
-        killProcesses();
-        deleteContents();
-        try {
-            Files.deleteIfExists(root);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
+    void close();
 }
