@@ -40,6 +40,8 @@ import java.util.regex.Pattern;
  * records requests and violations for the tests. Thread-safe.
  */
 final class FakeAnthropic implements AutoCloseable {
+    private static final org.slf4j.Logger log =
+            org.slf4j.LoggerFactory.getLogger(FakeAnthropic.class);
     static final String KEY = "sk-ant-fake-key";
     static final String VERSION = "2023-06-01";
     static final List<String> BETAS =
@@ -95,6 +97,8 @@ final class FakeAnthropic implements AutoCloseable {
     private final Map<String, Path> files = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final Path filesRoot;
+    private dev.livepost.exec.Executor local; // guarded by this
+    private Path localData; // guarded by this
     volatile Duration execLimit = Duration.ofSeconds(60);
 
     /** How many bash commands have started running, over all containers. */
@@ -127,8 +131,35 @@ final class FakeAnthropic implements AutoCloseable {
         faults.add(fault);
     }
 
+    /**
+     * A new container: a session of the real local executor's sandbox, or, where the local executor
+     * cannot run (it is still a placeholder in this branch), a bubblewrap folder.
+     */
     private FakeContainer newContainer(String id) {
-        return new BwrapContainer(id);
+        var local = sandboxes();
+        return local != null ? new SandboxContainer(id, local) : new BwrapContainer(id);
+    }
+
+    /** The local executor whose sandboxes stand in for Anthropic's containers, made on demand. */
+    private synchronized dev.livepost.exec.Executor sandboxes() {
+        if (local == null && localData == null) {
+            try {
+                localData = Files.createTempDirectory("fake-sandboxes-");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            var config =
+                    dev.livepost.Config.parse(
+                                    List.of("--data", localData.toString()), Map.of(), localData)
+                            .withPoolSize(1);
+            local = new dev.livepost.exec.local.LocalExecutor(config);
+            if (!local.health().available()) {
+                log.warn("fake containers use plain bubblewrap: {}", local.health().detail());
+                local.close();
+                local = null;
+            }
+        }
+        return local;
     }
 
     FakeContainer container(String id) {
@@ -393,6 +424,14 @@ final class FakeAnthropic implements AutoCloseable {
         sse.end("end_turn", container);
     }
 
+    private static void deleteTree(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);
@@ -478,6 +517,14 @@ final class FakeAnthropic implements AutoCloseable {
         server.stop(0);
         containers.values().forEach(FakeContainer::close);
         containers.clear();
+        synchronized (this) {
+            if (local != null) {
+                local.close();
+            }
+            if (localData != null) {
+                deleteTree(localData);
+            }
+        }
         try (var paths = Files.walk(filesRoot)) {
             paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
