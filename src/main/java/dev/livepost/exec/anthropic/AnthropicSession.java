@@ -34,7 +34,7 @@ final class AnthropicSession implements ExecutorSession {
     private volatile String containerId;
 
     /** Whether the kernel script is in the container; touched only by the running run. */
-    private boolean kernelShipped;
+    private volatile boolean kernelShipped;
 
     private volatile ActiveRun current;
     private volatile boolean closed;

@@ -97,6 +97,7 @@ final class FakeAnthropic implements AutoCloseable {
     private final Map<String, Path> files = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final Path filesRoot;
+    private final java.util.concurrent.ExecutorService handlers = Executors.newCachedThreadPool();
     private dev.livepost.exec.Executor local; // guarded by this
     private Path localData; // guarded by this
     volatile Duration execLimit = Duration.ofSeconds(60);
@@ -117,7 +118,7 @@ final class FakeAnthropic implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        server.setExecutor(Executors.newCachedThreadPool());
+        server.setExecutor(handlers);
         server.createContext("/v1/messages", this::messages);
         server.createContext("/v1/files/", this::files);
         server.start();
@@ -515,6 +516,7 @@ final class FakeAnthropic implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        handlers.shutdownNow();
         containers.values().forEach(FakeContainer::close);
         containers.clear();
         synchronized (this) {
