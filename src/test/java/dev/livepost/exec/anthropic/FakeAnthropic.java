@@ -329,6 +329,7 @@ final class FakeAnthropic implements AutoCloseable {
             throws IOException {
         sse.messageStart();
         sse.ping();
+        sse.unknownEvent();
         if (fault instanceof NoTool) {
             sse.textBlock("I would rather not run that.");
             sse.end("end_turn", container);
@@ -558,6 +559,11 @@ final class FakeAnthropic implements AutoCloseable {
         void event(String type, ObjectNode data) {
             data.put("type", type);
             write("event: " + type + "\ndata: " + data + "\n\n");
+        }
+
+        /** An event type this client does not know yet; clients must ignore it. */
+        void unknownEvent() {
+            write("event: status_update\ndata: {\"type\": \"status_update\", \"x\": 1}\n\n");
         }
 
         void ping() {
