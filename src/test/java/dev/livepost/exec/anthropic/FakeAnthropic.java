@@ -2,18 +2,15 @@ package dev.livepost.exec.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.livepost.exec.FileNames;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -223,7 +220,7 @@ final class FakeAnthropic implements AutoCloseable {
             if (container == null) {
                 return;
             }
-            var sse = new Sse(ex);
+            var sse = new FakeStream(ex, json, this::newId);
             if (fault instanceof Stall) {
                 sse.messageStart();
                 while (true) {
@@ -249,7 +246,7 @@ final class FakeAnthropic implements AutoCloseable {
                         last,
                         fault);
             }
-        } catch (SseGone gone) {
+        } catch (FakeStream.Gone gone) {
             // the client closed the stream: normal for interrupts
         }
     }
@@ -325,7 +322,7 @@ final class FakeAnthropic implements AutoCloseable {
         return sb.toString();
     }
 
-    private void codeMode(Sse sse, FakeContainer container, String command, Fault fault)
+    private void codeMode(FakeStream sse, FakeContainer container, String command, Fault fault)
             throws IOException {
         sse.messageStart();
         sse.ping();
@@ -346,7 +343,7 @@ final class FakeAnthropic implements AutoCloseable {
         if (fault instanceof ToolError e) {
             sse.bashError(toolId, e.errorCode());
         } else {
-            sse.bashResult(toolId, container, run);
+            runBash(sse, toolId, container, run);
         }
         if (fault instanceof StreamError e) {
             sse.error(e.type(), e.message());
@@ -357,7 +354,7 @@ final class FakeAnthropic implements AutoCloseable {
     }
 
     private void promptMode(
-            Sse sse,
+            FakeStream sse,
             FakeContainer container,
             String prompt,
             boolean continuing,
@@ -421,7 +418,7 @@ final class FakeAnthropic implements AutoCloseable {
             sse.end("end_turn", container);
             return;
         }
-        String out = sse.bashResult(toolId, container, "cd /tmp/work && python3 count.py");
+        String out = runBash(sse, toolId, container, "cd /tmp/work && python3 count.py");
         sse.textBlock("Your request has " + out.strip() + " words.");
         sse.end("end_turn", container);
     }
@@ -452,6 +449,37 @@ final class FakeAnthropic implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Runs the command in the container, pinging while it runs, and sends its result. */
+    private String runBash(FakeStream sse, String toolId, FakeContainer container, String command) {
+        execs.incrementAndGet();
+        FakeContainer.Exec r = sse.pinging(gone -> container.exec(command, execLimit, gone));
+        if (r.cancelled()) {
+            throw new FakeStream.Gone(new IOException("client went away"));
+        }
+        if (r.timedOut()) {
+            sse.bashError(toolId, "execution_time_exceeded");
+            return "";
+        }
+        var fileIds = new ArrayList<String>();
+        r.outputs()
+                .forEach(
+                        (name, bytes) -> {
+                            String fileId = newId("file");
+                            try {
+                                Path copy =
+                                        Files.createDirectories(filesRoot.resolve(fileId))
+                                                .resolve(name);
+                                Files.write(copy, bytes);
+                                files.put(fileId, copy);
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                            fileIds.add(fileId);
+                        });
+        sse.bashResult(toolId, r.stdout(), r.stderr(), r.returnCode(), fileIds);
+        return r.stdout();
     }
 
     private void error(HttpExchange ex, int status, String type, String message)
@@ -533,236 +561,5 @@ final class FakeAnthropic implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** The client closed the stream. */
-    private static final class SseGone extends RuntimeException {
-        SseGone(IOException cause) {
-            super(cause);
-        }
-    }
-
-    /** Writes one response stream, block by block. */
-    private final class Sse {
-        private final HttpExchange ex;
-        private final OutputStream out;
-        private int index;
-
-        Sse(HttpExchange ex) throws IOException {
-            this.ex = ex;
-            ex.getResponseHeaders().add("content-type", "text/event-stream; charset=utf-8");
-            ex.getResponseHeaders().add("cache-control", "no-cache");
-            ex.sendResponseHeaders(200, 0);
-            this.out = ex.getResponseBody();
-        }
-
-        void event(String type, ObjectNode data) {
-            data.put("type", type);
-            write("event: " + type + "\ndata: " + data + "\n\n");
-        }
-
-        /** An event type this client does not know yet; clients must ignore it. */
-        void unknownEvent() {
-            write("event: status_update\ndata: {\"type\": \"status_update\", \"x\": 1}\n\n");
-        }
-
-        void ping() {
-            write("event: ping\ndata: {\"type\": \"ping\"}\n\n");
-        }
-
-        private synchronized void write(String s) {
-            try {
-                out.write(s.getBytes(StandardCharsets.UTF_8));
-                out.flush();
-            } catch (IOException e) {
-                throw new SseGone(e);
-            }
-        }
-
-        void messageStart() {
-            ObjectNode m =
-                    json.createObjectNode()
-                            .put("id", newId("msg"))
-                            .put("type", "message")
-                            .put("role", "assistant")
-                            .put("model", "claude-fake");
-            m.putArray("content");
-            m.putNull("stop_reason");
-            m.putNull("stop_sequence");
-            m.putNull("container");
-            m.putObject("usage").put("input_tokens", 12).put("output_tokens", 1);
-            ObjectNode e = json.createObjectNode();
-            e.set("message", m);
-            event("message_start", e);
-        }
-
-        void textBlock(String text) {
-            int i = index++;
-            ObjectNode start = json.createObjectNode().put("index", i);
-            start.putObject("content_block").put("type", "text").put("text", "");
-            event("content_block_start", start);
-            for (String piece : pieces(text, 3)) {
-                ObjectNode d = json.createObjectNode().put("index", i);
-                d.putObject("delta").put("type", "text_delta").put("text", piece);
-                event("content_block_delta", d);
-            }
-            stop(i);
-        }
-
-        /**
-         * A server tool call whose input arrives as {@code input_json_delta} pieces cut mid-JSON.
-         */
-        String toolUse(String name, ObjectNode input) {
-            int i = index++;
-            String id = newId("srvtoolu");
-            ObjectNode start = json.createObjectNode().put("index", i);
-            ObjectNode block =
-                    start.putObject("content_block")
-                            .put("type", "server_tool_use")
-                            .put("id", id)
-                            .put("name", name);
-            block.putObject("input");
-            event("content_block_start", start);
-            ping();
-            for (String piece : pieces(input.toString(), 4)) {
-                ObjectNode d = json.createObjectNode().put("index", i);
-                d.putObject("delta").put("type", "input_json_delta").put("partial_json", piece);
-                event("content_block_delta", d);
-            }
-            stop(i);
-            return id;
-        }
-
-        /** Runs the command in the container, pinging while it runs, and sends its result. */
-        String bashResult(String toolId, FakeContainer container, String command) {
-            execs.incrementAndGet();
-            var cancelled = new java.util.concurrent.atomic.AtomicBoolean();
-            var pinger = Executors.newSingleThreadScheduledExecutor();
-            pinger.scheduleAtFixedRate(
-                    () -> {
-                        try {
-                            ping();
-                        } catch (SseGone e) {
-                            cancelled.set(true);
-                        }
-                    },
-                    200,
-                    200,
-                    java.util.concurrent.TimeUnit.MILLISECONDS);
-            FakeContainer.Exec r;
-            try {
-                r = container.exec(command, execLimit, cancelled::get);
-            } finally {
-                pinger.shutdownNow();
-            }
-            if (r.cancelled()) {
-                throw new SseGone(new IOException("client went away"));
-            }
-            if (r.timedOut()) {
-                bashError(toolId, "execution_time_exceeded");
-                return "";
-            }
-            int i = index++;
-            ObjectNode start = json.createObjectNode().put("index", i);
-            ObjectNode block =
-                    start.putObject("content_block")
-                            .put("type", "bash_code_execution_tool_result")
-                            .put("tool_use_id", toolId);
-            ObjectNode content =
-                    block.putObject("content")
-                            .put("type", "bash_code_execution_result")
-                            .put("stdout", r.stdout())
-                            .put("stderr", r.stderr())
-                            .put("return_code", r.returnCode());
-            ArrayNode outputs = content.putArray("content");
-            r.outputs()
-                    .forEach(
-                            (name, bytes) -> {
-                                String fileId = newId("file");
-                                try {
-                                    Path copy =
-                                            Files.createDirectories(filesRoot.resolve(fileId))
-                                                    .resolve(name);
-                                    Files.write(copy, bytes);
-                                    files.put(fileId, copy);
-                                } catch (IOException e) {
-                                    throw new UncheckedIOException(e);
-                                }
-                                outputs.addObject()
-                                        .put("type", "bash_code_execution_output")
-                                        .put("file_id", fileId);
-                            });
-            event("content_block_start", start);
-            stop(i);
-            return r.stdout();
-        }
-
-        void bashError(String toolId, String code) {
-            int i = index++;
-            ObjectNode start = json.createObjectNode().put("index", i);
-            ObjectNode block =
-                    start.putObject("content_block")
-                            .put("type", "bash_code_execution_tool_result")
-                            .put("tool_use_id", toolId);
-            block.putObject("content")
-                    .put("type", "bash_code_execution_tool_result_error")
-                    .put("error_code", code);
-            event("content_block_start", start);
-            stop(i);
-        }
-
-        void editorCreated(String toolId) {
-            int i = index++;
-            ObjectNode start = json.createObjectNode().put("index", i);
-            ObjectNode block =
-                    start.putObject("content_block")
-                            .put("type", "text_editor_code_execution_tool_result")
-                            .put("tool_use_id", toolId);
-            block.putObject("content")
-                    .put("type", "text_editor_code_execution_create_result")
-                    .put("is_file_update", false);
-            event("content_block_start", start);
-            stop(i);
-        }
-
-        void stop(int i) {
-            event("content_block_stop", json.createObjectNode().put("index", i));
-        }
-
-        void end(String stopReason, FakeContainer container) {
-            ObjectNode d = json.createObjectNode();
-            ObjectNode delta = d.putObject("delta").put("stop_reason", stopReason);
-            delta.putNull("stop_sequence");
-            delta.putObject("container")
-                    .put("id", container.id())
-                    .put("expires_at", Instant.now().plus(Duration.ofDays(30)).toString());
-            d.putObject("usage").put("output_tokens", 42);
-            event("message_delta", d);
-            event("message_stop", json.createObjectNode());
-        }
-
-        void error(String type, String message) {
-            ObjectNode e = json.createObjectNode();
-            e.putObject("error").put("type", type).put("message", message);
-            event("error", e);
-        }
-
-        /** Ends the response in the middle of a message, as a dropped connection does. */
-        void cut() {
-            write("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"ind");
-        }
-    }
-
-    /** Splits {@code s} into about {@code n} pieces at arbitrary points (mid-word, mid-JSON). */
-    static List<String> pieces(String s, int n) {
-        var out = new ArrayList<String>();
-        int size = Math.max(1, s.length() / n);
-        for (int at = 0; at < s.length(); at += size) {
-            out.add(s.substring(at, Math.min(s.length(), at + size)));
-        }
-        if (out.isEmpty()) {
-            out.add("");
-        }
-        return out;
     }
 }
