@@ -91,8 +91,10 @@ public final class App implements AutoCloseable {
 
     @Override
     public void close() {
-        web.close();
+        // Runs end first (their streams get their last event), then the server stops: a stream
+        // still open when Jetty stops makes Javalin loop on the recycled response.
         sessions.close();
+        web.close();
         executor.close();
         blog.close();
     }

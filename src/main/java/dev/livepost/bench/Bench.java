@@ -18,12 +18,13 @@ import java.util.Map;
 /**
  * {@code livepost bench}: the local executor against a Jupyter kernel, measured in the same run on
  * the same machine for the same code, printed as one Markdown table of medians. Both sides are
- * timed from the client: Livepost over its HTTP API and event stream, Jupyter through
- * jupyter_client.
+ * timed by one Python client ({@code bench/measure.py}): Livepost over its HTTP API and event
+ * stream on a keep-alive connection, Jupyter over ZMQ through jupyter_client.
  */
 public final class Bench {
     private static final String PRELOAD =
             "import numpy as np, pandas as pd, matplotlib.pyplot as plt";
+    private static final String ARTIFACT = "bench/code";
     private static final Map<String, String> WORKLOADS = workloads();
 
     private final boolean quick;
@@ -77,73 +78,88 @@ public final class Bench {
                                 tmp.resolve("data").toString()),
                         System.getenv(),
                         home);
-        var rows = new ArrayList<Row>();
+        JsonNode measured;
+        double idleSessionPss;
         try (var app = new App(config)) {
-            int port = app.start();
-            var api = new ApiClient(URI.create("http://127.0.0.1:" + port));
+            String url = "http://127.0.0.1:" + app.start();
+            var api = new ApiClient(URI.create(url));
             progress("warming up the sandbox pool ...");
             warmUp(api);
-            rows.add(new Row("first output of a new session (ms)", firstOutput(api), null));
-            String token = api.createSession("bench/code");
-            api.run(token, PRELOAD);
-            for (var w : WORKLOADS.entrySet()) {
-                rows.add(
-                        new Row(
-                                "warm run: " + w.getKey() + " (ms)",
-                                warmRuns(api, token, w.getValue()),
-                                null));
-            }
-            api.deleteSession(token);
-            rows.add(new Row("idle session memory, PSS (MiB)", List.of(idleSessionPss(api)), null));
+            progress(
+                    "measuring Livepost and a Jupyter kernel, "
+                            + repeats
+                            + " runs of each figure ...");
+            measured = measure(url);
+            idleSessionPss = idleSessionPss(api);
         }
-        progress("measuring the Jupyter kernel anchor ...");
-        JsonNode anchor = jupyter();
-        rows.set(0, rows.get(0).withAnchor(anchor.get("first_output_ms")));
-        int i = 1;
+        JsonNode lp = measured.get("livepost");
+        JsonNode jp = measured.get("jupyter");
+        var rows = new ArrayList<Row>();
+        rows.add(
+                Row.of(
+                        "first output of a new session (ms)",
+                        lp.get("first_output_ms"),
+                        jp.get("first_output_ms")));
         for (String name : WORKLOADS.keySet()) {
-            rows.set(i, rows.get(i).withAnchor(anchor.get(name + "_ms")));
-            i++;
+            rows.add(
+                    Row.of(
+                            "warm run: " + name + " (ms)",
+                            lp.get(name + "_ms"),
+                            jp.get(name + "_ms")));
         }
-        rows.set(i, rows.get(i).withAnchor(anchor.get("idle_pss_mib")));
+        rows.add(
+                new Row(
+                        "idle session memory, PSS (MiB)",
+                        List.of(idleSessionPss),
+                        samples(jp.get("idle_pss_mib"))));
         System.out.println(table(rows));
     }
 
     private void warmUp(ApiClient api) throws Exception {
         for (int i = 0; i < 2; i++) {
-            String t = api.createSession("bench/code");
+            String t = api.createSession(ARTIFACT);
             api.run(t, "print(1)");
             api.deleteSession(t);
         }
         Thread.sleep(3000); // let the pool refill
     }
 
-    /** From POST /api/sessions to the first stdout event of {@code print(1)}. */
-    private List<Double> firstOutput(ApiClient api) throws Exception {
-        var samples = new ArrayList<Double>();
-        for (int i = 0; i < repeats; i++) {
-            long start = System.nanoTime();
-            String token = api.createSession("bench/code");
-            var timing = api.run(token, "print(1)");
-            samples.add((timing.firstOutputNanos() - start) / 1e6);
-            api.deleteSession(token);
-            // Readers arrive apart; give the pool the time a real page load would.
-            Thread.sleep(quick ? 1500 : 2000);
+    /** Runs measure.py, which times both sides from one Python process. */
+    private JsonNode measure(String url) throws IOException, InterruptedException {
+        Path script = Files.createTempFile("livepost-measure", ".py");
+        try (InputStream in = Bench.class.getResourceAsStream("/bench/measure.py")) {
+            Files.write(script, in.readAllBytes());
         }
-        return samples;
-    }
-
-    private List<Double> warmRuns(ApiClient api, String token, String code) throws Exception {
-        api.run(token, code);
-        var samples = new ArrayList<Double>();
-        for (int i = 0; i < repeats; i++) {
-            long start = System.nanoTime();
-            var timing = api.run(token, code);
-            if (!timing.status().equals("ok")) {
-                throw new IllegalStateException("bench run ended " + timing.status() + ": " + code);
-            }
-            samples.add((timing.doneNanos() - start) / 1e6);
+        var json = new ObjectMapper();
+        var job =
+                Map.of(
+                        "repeats", repeats,
+                        "warmup", quick ? 5 : 10,
+                        "preload", PRELOAD,
+                        "workloads", WORKLOADS,
+                        "livepost",
+                                Map.of(
+                                        "url",
+                                        url,
+                                        "artifact",
+                                        ARTIFACT,
+                                        "pause",
+                                        quick ? 1.5 : 2.0));
+        var pb =
+                new ProcessBuilder("/usr/bin/python3", script.toString())
+                        .redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().put("PYDEVD_DISABLE_FILE_VALIDATION", "1");
+        Process p = pb.start();
+        p.getOutputStream().write(json.writeValueAsBytes(job));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int exit = p.waitFor();
+        Files.deleteIfExists(script);
+        if (exit != 0) {
+            throw new IOException(
+                    "measuring failed (exit " + exit + "); is python3-ipykernel installed?");
         }
-        return samples;
+        return json.readTree(out);
     }
 
     /**
@@ -156,7 +172,7 @@ public final class Bench {
         double before = descendantsPssMib();
         var tokens = new ArrayList<String>();
         for (int i = 0; i < n; i++) {
-            String t = api.createSession("bench/code");
+            String t = api.createSession(ARTIFACT);
             api.run(t, PRELOAD);
             tokens.add(t);
         }
@@ -186,39 +202,21 @@ public final class Bench {
         return 0;
     }
 
-    private JsonNode jupyter() throws IOException, InterruptedException {
-        Path script = Files.createTempFile("jupyter_anchor", ".py");
-        try (InputStream in = Bench.class.getResourceAsStream("/bench/jupyter_anchor.py")) {
-            Files.write(script, in.readAllBytes());
-        }
-        var json = new ObjectMapper();
-        var job = Map.of("repeats", repeats, "preload", PRELOAD, "workloads", WORKLOADS);
-        var pb =
-                new ProcessBuilder("/usr/bin/python3", script.toString())
-                        .redirectError(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().put("PYDEVD_DISABLE_FILE_VALIDATION", "1");
-        Process p = pb.start();
-        p.getOutputStream().write(json.writeValueAsBytes(job));
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IOException("the Jupyter anchor failed (is python3-ipykernel installed?)");
-        }
-        Files.deleteIfExists(script);
-        return json.readTree(out);
-    }
-
     private static void progress(String message) {
         System.err.println("bench: " + message);
     }
 
-    /** One figure: the medians of both sides. */
+    /** One figure: the samples of both sides. */
     record Row(String figure, List<Double> livepost, List<Double> anchor) {
-        Row withAnchor(JsonNode samples) {
-            var list = new ArrayList<Double>();
-            samples.forEach(n -> list.add(n.asDouble()));
-            return new Row(figure, livepost, list);
+        static Row of(String figure, JsonNode livepost, JsonNode anchor) {
+            return new Row(figure, samples(livepost), samples(anchor));
         }
+    }
+
+    private static List<Double> samples(JsonNode array) {
+        var list = new ArrayList<Double>();
+        array.forEach(n -> list.add(n.asDouble()));
+        return list;
     }
 
     static String table(List<Row> rows) {

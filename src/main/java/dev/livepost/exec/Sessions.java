@@ -11,6 +11,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -41,6 +42,7 @@ public final class Sessions implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Session> byToken = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
+    private volatile boolean closed;
 
     /**
      * @param idle how long an unused session lives
@@ -95,14 +97,21 @@ public final class Sessions implements AutoCloseable {
      * @param timeout the artifact's own time limit, or null for the server's
      */
     public Created create(SessionSpec spec, String setupCode, Duration timeout) {
+        if (closed) {
+            throw LivepostException.unavailable("The server is shutting down.");
+        }
         var health = executor.health();
         if (!health.available()) {
             throw LivepostException.unavailable(health.detail());
         }
         if (spec.prompt() && !executor.supportsPrompts()) {
-            throw new LivepostException(503, "prompt_mode_unavailable",
+            throw new LivepostException(
+                    503,
+                    "prompt_mode_unavailable",
                     "This artifact asks Claude to write and run the code, which needs the anthropic executor;"
-                            + " this server runs the " + executor.name() + " executor.");
+                            + " this server runs the "
+                            + executor.name()
+                            + " executor.");
         }
         ExecutorSession backend = executor.open(spec);
         String token = newToken();
@@ -138,6 +147,9 @@ public final class Sessions implements AutoCloseable {
      * @throws LivepostException 404 unknown session, 413 too large, 409 a run in progress
      */
     public PreparedRun prepare(String token, String source) {
+        if (closed) {
+            throw LivepostException.unavailable("The server is shutting down.");
+        }
         Session s = require(token);
         if (source.getBytes(StandardCharsets.UTF_8).length > settings.codeBytes()) {
             throw new LivepostException(
@@ -178,67 +190,66 @@ public final class Sessions implements AutoCloseable {
     private void runInSession(Session s, String source, Consumer<RunEvent> out) {
         String runId = HexFormat.of().formatHex(randomBytes(8));
         long start = System.nanoTime();
-        var sink = new LimitedSink(s, out);
+        RunEvent last;
         try {
             out.accept(new RunEvent.Run(runId, s.token, executor.name()));
-            if (!executor.health().available()) {
-                out.accept(new RunEvent.Error("executor_unavailable", executor.health().detail()));
-                return;
-            }
-            if (s.setupCode != null && !s.setupDone) {
-                RunOutcome setup =
-                        s.backend.run(
-                                new RunRequest(runId + "-setup", s.setupCode, s.timeout),
-                                sink.setup());
-                if (setup instanceof RunOutcome.Failed f) {
-                    out.accept(new RunEvent.Error(f.code(), f.message()));
-                    return;
-                }
-                if (setup instanceof RunOutcome.Finished f && f.status() != RunStatus.OK) {
-                    sink.emit(
-                            new RunEvent.Notice(
-                                    "The setup block of this artifact did not finish ("
-                                            + f.status().wire()
-                                            + ")."));
-                    out.accept(new RunEvent.Done(f.status(), f.exitCode(), millisSince(start)));
-                    return;
-                }
-                s.setupDone = true;
-            }
-            RunOutcome outcome = s.backend.run(new RunRequest(runId, source, s.timeout), sink);
-            if (outcome instanceof RunOutcome.Failed f) {
-                metrics.counter(
-                                "livepost_runs_total",
-                                "executor",
-                                executor.name(),
-                                "status",
-                                "failed")
-                        .increment();
-                out.accept(new RunEvent.Error(f.code(), f.message()));
-            } else if (outcome instanceof RunOutcome.Finished f) {
-                if (f.status() == RunStatus.KILLED || f.status() == RunStatus.TIMEOUT) {
-                    s.setupDone = false; // a restarted sandbox needs its setup again
-                }
-                metrics.counter(
-                                "livepost_runs_total",
-                                "executor",
-                                executor.name(),
-                                "status",
-                                f.status().wire())
-                        .increment();
-                out.accept(new RunEvent.Done(f.status(), f.exitCode(), millisSince(start)));
-            }
+            last = execute(s, runId, source, new LimitedSink(s, out), start);
         } catch (RuntimeException e) {
             log.warn("run {} failed outside the user's code", runId, e);
-            out.accept(
+            last =
                     new RunEvent.Error(
-                            "internal_error", "The run failed on the server: " + e.getMessage()));
+                            "internal_error", "The run failed on the server: " + e.getMessage());
         } finally {
             metrics.timer("livepost_run_duration", "executor", executor.name())
                     .record(Duration.ofNanos(System.nanoTime() - start));
             s.lastUsed = clock.instant();
             s.running.set(false);
         }
+        // The slot is free before the reader learns that the run ended, so a next run sent as
+        // soon as `done` arrives is not refused with 409.
+        out.accept(last);
+    }
+
+    /** Runs the setup block if due, then the code; returns the {@code done} or {@code error}. */
+    private RunEvent execute(Session s, String runId, String source, LimitedSink sink, long start) {
+        if (!executor.health().available()) {
+            return new RunEvent.Error("executor_unavailable", executor.health().detail());
+        }
+        if (s.setupCode != null && !s.setupDone) {
+            RunOutcome setup =
+                    s.backend.run(
+                            new RunRequest(runId + "-setup", s.setupCode, s.timeout), sink.setup());
+            if (setup instanceof RunOutcome.Failed f) {
+                return new RunEvent.Error(f.code(), f.message());
+            }
+            if (setup instanceof RunOutcome.Finished f && f.status() != RunStatus.OK) {
+                sink.emit(
+                        new RunEvent.Notice(
+                                "The setup block of this artifact did not finish ("
+                                        + f.status().wire()
+                                        + ")."));
+                return new RunEvent.Done(f.status(), f.exitCode(), millisSince(start));
+            }
+            s.setupDone = true;
+        }
+        RunOutcome outcome = s.backend.run(new RunRequest(runId, source, s.timeout), sink);
+        if (outcome instanceof RunOutcome.Failed f) {
+            metrics.counter("livepost_runs_total", "executor", executor.name(), "status", "failed")
+                    .increment();
+            return new RunEvent.Error(f.code(), f.message());
+        }
+        var f = (RunOutcome.Finished) outcome;
+        if (f.status() == RunStatus.KILLED || f.status() == RunStatus.TIMEOUT) {
+            s.setupDone = false; // a restarted sandbox needs its setup again
+        }
+        metrics.counter(
+                        "livepost_runs_total",
+                        "executor",
+                        executor.name(),
+                        "status",
+                        f.status().wire())
+                .increment();
+        return new RunEvent.Done(f.status(), f.exitCode(), millisSince(start));
     }
 
     /** Stops the session's current run, if any; the session is kept. */
@@ -309,11 +320,34 @@ public final class Sessions implements AutoCloseable {
         deleteRecursively(s.filesDir);
     }
 
+    /**
+     * Discards every session and waits (a few seconds at most) until their runs have sent their
+     * last event, so a web server stopped afterwards has no stream left open.
+     */
     @Override
     public void close() {
+        closed = true;
         sweeper.shutdownNow();
-        byToken.values().forEach(this::discard);
+        var all = new ArrayList<>(byToken.values());
         byToken.clear();
+        all.forEach(this::discard);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        boolean waited = false;
+        while (all.stream().anyMatch(s -> s.running.get()) && System.nanoTime() < deadline) {
+            waited = true;
+            sleep(20);
+        }
+        if (waited) {
+            sleep(200); // the web layer closes the stream just after the run's last event
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private String newToken() {

@@ -12,7 +12,6 @@ import dev.livepost.exec.Sessions;
 import dev.livepost.exec.StoredFile;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
-import io.javalin.http.sse.SseHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -105,31 +104,22 @@ final class ApiRoutes {
                     "Runs stream as Server-Sent Events: send Accept: text/event-stream.");
         }
         Sessions.PreparedRun run = sessions.prepare(token, source);
-        new SseHandler(
-                        client -> {
-                            var stream = new EventStream(client, json);
-                            ScheduledFuture<?> heartbeat =
-                                    heartbeats.scheduleAtFixedRate(
-                                            stream::heartbeat,
-                                            HEARTBEAT_SECONDS,
-                                            HEARTBEAT_SECONDS,
-                                            TimeUnit.SECONDS);
-                            // A closed tab stops its run; the session and its state stay.
-                            client.onClose(
-                                    () -> {
-                                        if (!stream.finished()) {
-                                            sessions.interrupt(token);
-                                        }
-                                    });
-                            try {
-                                run.stream(stream::send);
-                            } finally {
-                                heartbeat.cancel(false);
-                                stream.finish();
-                                client.close();
-                            }
-                        })
-                .handle(ctx);
+        ctx.status(200);
+        ctx.contentType("text/event-stream; charset=utf-8");
+        ctx.header("Cache-Control", "no-cache");
+        ctx.header("X-Accel-Buffering", "no"); // a proxy in front must not hold events back
+        // A closed tab stops its run; the session and its state stay.
+        var stream =
+                new EventStream(ctx.res().getOutputStream(), json, () -> sessions.interrupt(token));
+        ScheduledFuture<?> heartbeat =
+                heartbeats.scheduleAtFixedRate(
+                        stream::heartbeat, HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
+        try {
+            run.stream(stream::send);
+        } finally {
+            heartbeat.cancel(false);
+            stream.finish();
+        }
     }
 
     private void interrupt(Context ctx) {

@@ -62,9 +62,17 @@ public final class WebServer implements AutoCloseable {
                                         cors ->
                                                 cors.addRule(
                                                         rule -> {
-                                                            config.allowedOrigins()
-                                                                    .forEach(rule::allowHost);
+                                                            if (config.allowedOrigins()
+                                                                    .contains("*")) {
+                                                                rule.anyHost();
+                                                            } else {
+                                                                config.allowedOrigins()
+                                                                        .forEach(rule::allowHost);
+                                                            }
                                                             rule.exposeHeader("Retry-After");
+                                                            // One preflight per 10 minutes, not
+                                                            // one per run.
+                                                            rule.maxAge = 600;
                                                         }));
                             }
                             api.register(c.routes);

@@ -6,22 +6,166 @@ import dev.livepost.exec.Executor;
 import dev.livepost.exec.ExecutorHealth;
 import dev.livepost.exec.ExecutorSession;
 import dev.livepost.exec.SessionSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Placeholder until the local executor issue lands. */
+/**
+ * Runs Python in bubblewrap sandboxes on this machine, one sandbox per reader session, with a pool
+ * of pre-started ones. At construction it starts one sandbox as a probe: if that fails (bubblewrap
+ * missing, user namespaces not allowed) the executor is unavailable and says how to fix it; code
+ * never runs unsandboxed. Thread-safe.
+ */
 public final class LocalExecutor implements Executor {
-    public LocalExecutor(Config config) {}
+    private static final Logger log = LoggerFactory.getLogger(LocalExecutor.class);
 
+    /** Generous: two busy cores and a cold page cache make an import of pandas slow. */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Config config;
+    private final ExecutorHealth health;
+    private final SandboxPool pool;
+    private final Set<LocalSession> sessions = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    public LocalExecutor(Config config) {
+        this(config, SandboxLauncher.BWRAP);
+    }
+
+    /** With another bubblewrap binary: tests show how a broken one is reported. */
+    LocalExecutor(Config config, Path bwrap) {
+        this.config = config;
+        // Unique per executor, also among several in one JVM; starts with the pid so a later server
+        // can tell which cgroups were left by a server that is gone.
+        String instance =
+                ProcessHandle.current().pid()
+                        + "x"
+                        + Integer.toHexString(new SecureRandom().nextInt(1 << 24));
+        String problem = missingTools(bwrap);
+        SandboxPool created = null;
+        ExecutorHealth h;
+        if (problem != null) {
+            h = ExecutorHealth.unavailable(problem);
+        } else {
+            SandboxLimits limits = SandboxLimits.detect(config.limits(), instance);
+            if (!limits.perSandbox()) {
+                log.warn(
+                        "no writable cgroup (run the server as root, or on a writable cgroup v2"
+                                + " tree): memory is limited per process by rlimits only");
+            }
+            Path seccomp = Seccomp.write(config.data().resolve("sandbox"));
+            var launcher =
+                    new SandboxLauncher(
+                            config.limits(), bwrap, limits, config.data(), seccomp, instance);
+            created = new SandboxPool(launcher, config.poolSize(), START_TIMEOUT);
+            h = probe(launcher, created, limits, seccomp);
+            if (!h.available()) {
+                created.close();
+                created = null;
+            }
+        }
+        this.health = h;
+        this.pool = created;
+        if (pool != null) {
+            pool.fill();
+        }
+    }
+
+    private static String missingTools(Path bwrap) {
+        if (!Files.isExecutable(bwrap)) {
+            return "local sandbox unavailable: bubblewrap is not installed; fix: apt-get install"
+                    + " bubblewrap";
+        }
+        if (!Files.isExecutable(Path.of(SandboxLauncher.PYTHON))) {
+            return "local sandbox unavailable: /usr/bin/python3 is missing; fix: apt-get install"
+                    + " python3 python3-numpy python3-pandas python3-matplotlib";
+        }
+        for (String tool : new String[] {"/usr/bin/prlimit", "/usr/bin/setpriv"}) {
+            if (!Files.isExecutable(Path.of(tool))) {
+                return "local sandbox unavailable: "
+                        + tool
+                        + " is missing; fix: apt-get install"
+                        + " util-linux";
+            }
+        }
+        return null;
+    }
+
+    private ExecutorHealth probe(
+            SandboxLauncher launcher, SandboxPool pool, SandboxLimits limits, Path seccomp) {
+        try {
+            Sandbox first = launcher.start(START_TIMEOUT);
+            pool.offer(first);
+            return ExecutorHealth.ok(
+                    "bubblewrap sandbox as "
+                            + (launcher.root() ? "a uid of its own (200000+)" : "the server's uid")
+                            + "; limits: "
+                            + limits.describe()
+                            + "; seccomp: "
+                            + (seccomp != null ? "on" : "off")
+                            + "; pool: "
+                            + config.poolSize()
+                            + ", at most "
+                            + launcher.maxSandboxes()
+                            + " sandboxes");
+        } catch (LivepostException e) {
+            return ExecutorHealth.unavailable(explain(e.getMessage()));
+        }
+    }
+
+    /** One line: what failed, and the fix. */
+    static String explain(String failure) {
+        String fix;
+        if (failure.contains("namespace")
+                || failure.contains("proc")
+                || failure.contains("Operation not permitted")) {
+            fix =
+                    "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1,"
+                            + " or kernel.apparmor_restrict_unprivileged_userns=0), or in Docker run the"
+                            + " container with --security-opt seccomp=unconfined --security-opt"
+                            + " apparmor=unconfined --cap-add SYS_ADMIN (or --privileged)";
+        } else if (failure.contains("No module named")) {
+            fix = "apt-get install python3-numpy python3-pandas python3-matplotlib";
+        } else {
+            fix = "check that bubblewrap works: bwrap --unshare-all --ro-bind / / true";
+        }
+        return "local sandbox unavailable: " + failure + "; fix: " + fix;
+    }
+
+    @Override
     public String name() {
         return "local";
     }
 
+    @Override
     public ExecutorHealth health() {
-        return ExecutorHealth.unavailable("not built yet");
+        return health;
     }
 
+    @Override
     public ExecutorSession open(SessionSpec spec) {
-        throw LivepostException.unavailable("not built yet");
+        if (pool == null) {
+            throw LivepostException.unavailable(health.detail());
+        }
+        if (closed) {
+            throw LivepostException.unavailable("The local executor was closed.");
+        }
+        var session = new LocalSession(pool, config.limits(), pool.take(), sessions::remove);
+        sessions.add(session);
+        return session;
     }
 
-    public void close() {}
+    @Override
+    public void close() {
+        closed = true;
+        if (pool != null) {
+            pool.close();
+        }
+        sessions.forEach(LocalSession::close);
+    }
 }

@@ -1,0 +1,303 @@
+package dev.livepost.exec.local;
+
+import dev.livepost.Limits;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One cgroup per sandbox under a {@code livepost} parent: memory (swap included where the kernel
+ * accounts it), process count and one CPU's worth of time. Works on the unified hierarchy (v2) and
+ * on the legacy one (v1: one folder per controller). Thread-safe.
+ */
+final class Cgroups implements SandboxLimits {
+    private static final Logger log = LoggerFactory.getLogger(Cgroups.class);
+    private static final Path ROOT = Path.of("/sys/fs/cgroup");
+    private static final long CPU_PERIOD_US = 100_000;
+
+    private final Limits limits;
+    private final String instance;
+    private final boolean v2;
+
+    /** v2: the one parent; v1: the parent in each of memory, pids, cpu (cpu may be missing). */
+    private final List<Path> parents;
+
+    private Cgroups(Limits limits, String instance, boolean v2, List<Path> parents) {
+        this.limits = limits;
+        this.instance = instance;
+        this.v2 = v2;
+        this.parents = parents;
+    }
+
+    /** The usable hierarchy, or null (nothing writable: not root, or a read-only mount). */
+    static Cgroups detect(Limits limits, String instance) {
+        try {
+            if (Files.exists(ROOT.resolve("cgroup.controllers"))) {
+                Path parent = ROOT.resolve("livepost");
+                Files.createDirectories(parent);
+                // One controller per write: cpu is welcome, memory and pids are required. Inside
+                // a container whose cgroup holds processes these writes fail (rlimits then).
+                for (String controller : List.of("memory", "pids", "cpu")) {
+                    try {
+                        write(ROOT.resolve("cgroup.subtree_control"), "+" + controller);
+                        write(parent.resolve("cgroup.subtree_control"), "+" + controller);
+                    } catch (UncheckedIOException e) {
+                        if (!controller.equals("cpu")) {
+                            throw e;
+                        }
+                    }
+                }
+                var found = new Cgroups(limits, instance, true, List.of(parent));
+                found.probe();
+                return found;
+            }
+            List<Path> parents = new ArrayList<>();
+            for (String controller : List.of("memory", "pids", "cpu")) {
+                Path dir = ROOT.resolve(controller);
+                if (Files.isDirectory(dir)) {
+                    Path parent = dir.resolve("livepost");
+                    Files.createDirectories(parent);
+                    parents.add(parent);
+                } else if (!controller.equals("cpu")) {
+                    return null;
+                }
+            }
+            var found = new Cgroups(limits, instance, false, List.copyOf(parents));
+            found.probe();
+            return found;
+        } catch (IOException | UncheckedIOException | SecurityException e) {
+            log.debug("no writable cgroup", e);
+            return null;
+        }
+    }
+
+    /** Makes and removes one cgroup, so a half-writable hierarchy is noticed at startup. */
+    private void probe() {
+        removeStale();
+        create("probe").close();
+    }
+
+    /** Folders left by a server of this machine that is gone (its name starts with its pid). */
+    private void removeStale() {
+        for (Path parent : parents) {
+            try (Stream<Path> children = Files.list(parent)) {
+                children.filter(Files::isDirectory)
+                        .filter(d -> !isLive(d.getFileName().toString()))
+                        .forEach(d -> new Group(List.of(d)).close());
+            } catch (IOException e) {
+                log.debug("cannot list {}", parent, e);
+            }
+        }
+    }
+
+    private static boolean isLive(String name) {
+        int end = 0;
+        while (end < name.length() && Character.isDigit(name.charAt(end))) {
+            end++;
+        }
+        try {
+            long pid = Long.parseLong(name.substring(0, end));
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        } catch (NumberFormatException e) {
+            return true; // not ours
+        }
+    }
+
+    @Override
+    public String describe() {
+        return (v2 ? "cgroup v2" : "cgroup v1")
+                + " (memory "
+                + (limits.memoryBytes() >> 20)
+                + " MB, "
+                + limits.maxProcesses()
+                + " processes, 1 CPU)";
+    }
+
+    @Override
+    public boolean perSandbox() {
+        return true;
+    }
+
+    @Override
+    public Slot create(String name) {
+        List<Path> dirs = new ArrayList<>();
+        for (Path parent : parents) {
+            dirs.add(parent.resolve(instance + "-" + name));
+        }
+        var group = new Group(dirs);
+        try {
+            for (Path dir : dirs) {
+                Files.createDirectories(dir);
+            }
+            if (v2) {
+                Path dir = dirs.get(0);
+                write(dir.resolve("memory.max"), String.valueOf(limits.memoryBytes()));
+                writeIfPresent(dir.resolve("memory.swap.max"), "0");
+                write(dir.resolve("pids.max"), String.valueOf(limits.maxProcesses()));
+                writeIfPresent(dir.resolve("cpu.max"), CPU_PERIOD_US + " " + CPU_PERIOD_US);
+            } else {
+                for (Path dir : dirs) {
+                    String controller = dir.getParent().getParent().getFileName().toString();
+                    switch (controller) {
+                        case "memory" -> {
+                            String bytes = String.valueOf(limits.memoryBytes());
+                            write(dir.resolve("memory.limit_in_bytes"), bytes);
+                            writeIfPresent(dir.resolve("memory.memsw.limit_in_bytes"), bytes);
+                        }
+                        case "pids" ->
+                                write(
+                                        dir.resolve("pids.max"),
+                                        String.valueOf(limits.maxProcesses()));
+                        default -> {
+                            write(dir.resolve("cpu.cfs_period_us"), String.valueOf(CPU_PERIOD_US));
+                            write(dir.resolve("cpu.cfs_quota_us"), String.valueOf(CPU_PERIOD_US));
+                        }
+                    }
+                }
+            }
+            return group;
+        } catch (IOException | UncheckedIOException e) {
+            group.close();
+            throw new UncheckedIOException(
+                    "cannot set up the cgroup of sandbox " + name,
+                    e instanceof IOException io ? io : ((UncheckedIOException) e).getCause());
+        }
+    }
+
+    /** The cgroup folders of one sandbox. */
+    private final class Group implements Slot {
+        private final List<Path> dirs;
+
+        Group(List<Path> dirs) {
+            this.dirs = dirs;
+        }
+
+        @Override
+        public List<String> joinCommands() {
+            return dirs.stream()
+                    .map(d -> "echo $$ > " + Shell.quote(d.resolve("cgroup.procs").toString()))
+                    .toList();
+        }
+
+        @Override
+        public boolean outOfMemory() {
+            for (Path dir : dirs) {
+                Path events = dir.resolve(v2 ? "memory.events" : "memory.oom_control");
+                if (Files.exists(events)) {
+                    Long kills = keyedValues(events).get("oom_kill");
+                    if (kills != null && kills > 0) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public synchronized void close() {
+            for (Path dir : dirs) {
+                if (!Files.isDirectory(dir)) {
+                    continue;
+                }
+                killAll(dir);
+                remove(dir);
+            }
+        }
+
+        /** A group whose last processes are still exiting is busy for a moment. */
+        private void remove(Path dir) {
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    Files.deleteIfExists(dir);
+                    return;
+                } catch (IOException e) {
+                    if (attempt == 100) {
+                        log.warn("could not remove cgroup {}: {}", dir, e.toString());
+                        return;
+                    }
+                    killAll(dir);
+                    sleep(10);
+                }
+            }
+        }
+
+        private void killAll(Path dir) {
+            Path kill = dir.resolve("cgroup.kill");
+            if (Files.exists(kill)) {
+                writeIfPresent(kill, "1");
+            }
+            // Processes may still be forking (pids.max bounds that), and on a loaded machine a
+            // killed process can take seconds to leave: kill until the group stays empty.
+            for (int round = 0; round < 250; round++) {
+                List<Long> pids = pids(dir);
+                if (pids.isEmpty()) {
+                    return;
+                }
+                pids.forEach(
+                        pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+                sleep(round < 10 ? 2 : 20);
+            }
+            log.warn("processes left in cgroup {}", dir);
+        }
+    }
+
+    private static List<Long> pids(Path dir) {
+        try {
+            return Files.readAllLines(dir.resolve("cgroup.procs")).stream()
+                    .filter(s -> !s.isBlank())
+                    .map(s -> Long.parseLong(s.trim()))
+                    .toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static Map<String, Long> keyedValues(Path file) {
+        var values = new java.util.HashMap<String, Long>();
+        try {
+            for (String line : Files.readAllLines(file)) {
+                String[] kv = line.trim().split("\\s+");
+                if (kv.length == 2) {
+                    values.put(kv[0], Long.parseLong(kv[1]));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            log.debug("cannot read {}", file, e);
+        }
+        return values;
+    }
+
+    private static void write(Path file, String value) {
+        try {
+            Files.writeString(file, value, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private static void writeIfPresent(Path file, String value) {
+        if (Files.exists(file)) {
+            try {
+                write(file, value);
+            } catch (UncheckedIOException e) {
+                log.debug("optional cgroup setting {} refused", file, e);
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

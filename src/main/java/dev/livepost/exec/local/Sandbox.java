@@ -1,0 +1,293 @@
+package dev.livepost.exec.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livepost.LivepostException;
+import dev.livepost.exec.RunEvent;
+import dev.livepost.exec.RunSink;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Base64;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running sandbox with our kernel in it: sends it commands on stdin and turns the JSON lines of
+ * its protocol channel (the process's stdout) into run events. One run at a time (the caller makes
+ * sure); {@link #interrupt} and {@link #kill} may come from any thread.
+ */
+final class Sandbox {
+    private static final Logger log = LoggerFactory.getLogger(Sandbox.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** How a run ended as the kernel tells it, or {@code died} when the sandbox went away. */
+    enum Ending {
+        OK,
+        ERROR,
+        INTERRUPTED,
+        DIED
+    }
+
+    private final Process process;
+    private final SandboxLimits.Slot slot;
+    private final Runnable onGone;
+    private final long maxFileBytes;
+    private final Thread errors;
+    private final CountDownLatch ready = new CountDownLatch(1);
+    private final Deque<String> stderrTail = new ArrayDeque<>();
+    private final CompletableFuture<Void> exited = new CompletableFuture<>();
+    private volatile RunSink sink;
+    private volatile CompletableFuture<Ending> current;
+    private final AtomicBoolean gone = new AtomicBoolean();
+    private final Object writeLock = new Object();
+
+    Sandbox(Process process, SandboxLimits.Slot slot, long maxFileBytes, Runnable onGone) {
+        this.process = process;
+        this.maxFileBytes = maxFileBytes;
+        this.slot = slot;
+        this.onGone = onGone;
+        var reader = new Thread(this::readProtocol, "sandbox-" + process.pid());
+        reader.setDaemon(true);
+        reader.start();
+        this.errors = new Thread(this::readStderr, "sandbox-err-" + process.pid());
+        errors.setDaemon(true);
+        errors.start();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean alive() {
+        return process.isAlive() && !exited.isDone();
+    }
+
+    /** Waits for the kernel's {@code ready}; kills the sandbox and throws if it does not come. */
+    void awaitReady(Duration within) {
+        boolean ok;
+        try {
+            ok = ready.await(within.toMillis(), TimeUnit.MILLISECONDS) && alive();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            ok = false;
+        }
+        if (!ok) {
+            String why =
+                    alive() ? "it did not start within " + within.toSeconds() + " s" : stderr();
+            kill();
+            throw LivepostException.unavailable("the sandbox did not start: " + why);
+        }
+    }
+
+    /** The last lines the sandbox wrote to its stderr (bwrap's and the kernel's own errors). */
+    String stderr() {
+        waitForExit(Duration.ofMillis(500));
+        try {
+            errors.join(500); // the last lines may still be on their way
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (stderrTail) {
+            return stderrTail.isEmpty() ? "no error output" : String.join(" | ", stderrTail);
+        }
+    }
+
+    /**
+     * Runs code and blocks until the kernel reports the end, the sandbox dies, or {@code within}
+     * passes (then returns null and the run goes on).
+     */
+    Ending run(String runId, String code, RunSink runSink, Duration within) {
+        var ending = new CompletableFuture<Ending>();
+        this.sink = runSink;
+        this.current = ending;
+        if (!alive()) {
+            return Ending.DIED;
+        }
+        ObjectNode msg = JSON.createObjectNode().put("type", "run").put("id", runId);
+        msg.put("code", code);
+        send(msg);
+        return await(within);
+    }
+
+    /** Keeps waiting for the current run; null if it has not ended within {@code within}. */
+    Ending await(Duration within) {
+        CompletableFuture<Ending> ending = current;
+        try {
+            return ending.get(within.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException e) {
+            return Ending.DIED;
+        }
+    }
+
+    /** KeyboardInterrupt in the running code; the kernel ignores it when idle. */
+    void interrupt() {
+        send(JSON.createObjectNode().put("type", "interrupt"));
+    }
+
+    boolean outOfMemory() {
+        return slot.outOfMemory();
+    }
+
+    /** Kills the whole sandbox (its pid namespace dies with bwrap) and removes its limits. */
+    void kill() {
+        if (gone.getAndSet(true)) {
+            return;
+        }
+        process.destroyForcibly();
+        waitForExit(Duration.ofSeconds(2));
+        slot.close();
+        onGone.run();
+    }
+
+    private void waitForExit(Duration within) {
+        try {
+            process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Writes one command; a killed sandbox's pipe breaks, so this never blocks {@link #kill}. */
+    private void send(JsonNode msg) {
+        if (gone.get()) {
+            return;
+        }
+        try {
+            synchronized (writeLock) {
+                OutputStream in = process.getOutputStream();
+                in.write(JSON.writeValueAsBytes(msg));
+                in.write('\n');
+                in.flush();
+            }
+        } catch (IOException e) {
+            log.debug("sandbox {} does not take commands: {}", process.pid(), e.toString());
+        }
+    }
+
+    private void readProtocol() {
+        // The largest message is a file: base64 of the largest kept file, plus its JSON.
+        var in =
+                new LineReader(
+                        process.getInputStream(),
+                        (int) Math.min(Integer.MAX_VALUE - 64, maxFileBytes * 4 / 3 + (1 << 16)));
+        try {
+            String line;
+            while ((line = in.next(false)) != null) {
+                JsonNode msg = JSON.readTree(line); // garbage ends the protocol: see catch
+                try {
+                    handle(msg);
+                } catch (RuntimeException e) {
+                    // A failing sink (e.g. a full disk) costs that event, not the sandbox.
+                    log.warn("sandbox {}: could not handle a message", process.pid(), e);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Only code in the sandbox writing to our channel gets here; it loses its sandbox.
+            log.info(
+                    "sandbox {} broke its protocol ({}); stopping it", process.pid(), e.toString());
+            process.destroyForcibly();
+        } finally {
+            exited.complete(null);
+            ready.countDown(); // whoever waits for a sandbox that died at startup stops waiting
+            sink = null;
+            CompletableFuture<Ending> ending = current;
+            if (ending != null) {
+                waitForExit(Duration.ofSeconds(1));
+                ending.complete(Ending.DIED);
+            }
+        }
+    }
+
+    private void handle(JsonNode msg) {
+        String type = msg.path("type").asText();
+        RunSink out = sink;
+        switch (type) {
+            case "ready" -> ready.countDown();
+            case "stdout" -> emit(out, new RunEvent.Stdout(msg.path("text").asText()));
+            case "stderr" -> emit(out, new RunEvent.Stderr(msg.path("text").asText()));
+            case "display" -> {
+                Map<String, String> mime = new LinkedHashMap<>();
+                msg.path("mime")
+                        .fields()
+                        .forEachRemaining(e -> mime.put(e.getKey(), e.getValue().asText()));
+                emit(out, new RunEvent.Display(mime));
+            }
+            case "file" -> file(out, msg);
+            case "notice" -> emit(out, new RunEvent.Notice(msg.path("message").asText()));
+            case "done" -> {
+                CompletableFuture<Ending> ending = current;
+                sink = null; // output of threads the run left behind must not follow its done
+                if (ending != null) {
+                    ending.complete(
+                            switch (msg.path("status").asText()) {
+                                case "ok" -> Ending.OK;
+                                case "interrupted" -> Ending.INTERRUPTED;
+                                default -> Ending.ERROR;
+                            });
+                }
+            }
+            default -> log.debug("sandbox {} sent unknown message {}", process.pid(), type);
+        }
+    }
+
+    private static void emit(RunSink out, RunEvent event) {
+        if (out != null) {
+            out.emit(event);
+        }
+    }
+
+    private static void file(RunSink out, JsonNode msg) {
+        if (out == null) {
+            return;
+        }
+        String name = msg.path("name").asText("file");
+        JsonNode data = msg.path("data");
+        if (!data.isTextual()) {
+            out.emit(
+                    new RunEvent.Notice(
+                            "The file "
+                                    + name
+                                    + " ("
+                                    + msg.path("size").asLong()
+                                    + " bytes) is too large to keep."));
+            return;
+        }
+        String mime = msg.path("mime").isTextual() ? msg.path("mime").asText() : null;
+        out.file(name, mime, Base64.getDecoder().decode(data.asText()));
+    }
+
+    private void readStderr() {
+        var in = new LineReader(process.getErrorStream(), 300);
+        try {
+            String line;
+            while ((line = in.next(true)) != null) {
+                log.debug("sandbox {}: {}", process.pid(), line);
+                synchronized (stderrTail) {
+                    stderrTail.addLast(line);
+                    if (stderrTail.size() > 5) {
+                        stderrTail.removeFirst();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            log.debug("sandbox {} stderr ended", process.pid());
+        }
+    }
+}

@@ -1,0 +1,314 @@
+package dev.livepost.exec.local;
+
+import dev.livepost.Limits;
+import dev.livepost.LivepostException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Starts sandboxed kernels: {@code sh} (joins the cgroups, opens the files bwrap copies in) →
+ * {@code prlimit} → {@code setpriv} (only when the server is root: drops to a uid of the sandbox's
+ * own) → {@code bwrap} → {@code /usr/bin/python3 -I} running our kernel. Thread-safe.
+ */
+final class SandboxLauncher {
+    static final String PYTHON = "/usr/bin/python3";
+    static final Path BWRAP = Path.of("/usr/bin/bwrap");
+
+    /** The sandbox's user inside its namespace. */
+    static final int INNER_UID = 1000;
+
+    /** Read-only host paths the sandbox sees besides {@code /usr}; absent ones are skipped. */
+    private static final List<String> ETC =
+            List.of(
+                    "/etc/alternatives",
+                    "/etc/fonts",
+                    "/etc/ld.so.cache",
+                    "/etc/localtime",
+                    "/etc/matplotlibrc",
+                    "/etc/mime.types",
+                    "/etc/python3",
+                    "/etc/python3.11");
+
+    private static final int UID_BASE = 200_000;
+    private static final int UIDS_PER_SERVER = 1000;
+
+    private final Limits limits;
+    private final Path bwrap;
+    private final SandboxLimits sandboxLimits;
+    private final Path files;
+    private final Path seccomp;
+    private final boolean root;
+    private final String instance;
+    private final int uidBase;
+    private final BitSet uidsInUse = new BitSet(UIDS_PER_SERVER);
+    private final AtomicLong counter = new AtomicLong();
+    private final AtomicInteger live = new AtomicInteger();
+    private final int maxSandboxes;
+
+    /**
+     * @param dataDir the server's data folder; the kernel and generated {@code /etc} files go to
+     *     {@code sandbox/} in it
+     * @param bwrap the bubblewrap binary
+     * @param seccomp a compiled BPF filter for {@code bwrap --seccomp}, or null
+     */
+    SandboxLauncher(
+            Limits limits,
+            Path bwrap,
+            SandboxLimits sandboxLimits,
+            Path dataDir,
+            Path seccomp,
+            String instance) {
+        this.limits = limits;
+        this.bwrap = bwrap;
+        this.sandboxLimits = sandboxLimits;
+        this.files = dataDir.resolve("sandbox");
+        this.seccomp = seccomp;
+        this.instance = instance;
+        this.root = effectiveUid() == 0;
+        this.maxSandboxes = maxSandboxes(limits);
+        // Several executors on one machine get different uid ranges (by chance: 1 in 4000 to
+        // collide), so their sandboxes' process counts (RLIMIT_NPROC is per uid) do not add up.
+        this.uidBase = UID_BASE + new SecureRandom().nextInt(4000) * UIDS_PER_SERVER;
+        writeFiles();
+    }
+
+    private void writeFiles() {
+        try {
+            Files.createDirectories(files);
+            Files.writeString(
+                    files.resolve("passwd"),
+                    "sandbox:x:" + INNER_UID + ":" + INNER_UID + ":sandbox:/work:/bin/sh\n");
+            Files.writeString(files.resolve("group"), "sandbox:x:" + INNER_UID + ":\n");
+            try (InputStream in =
+                    SandboxLauncher.class.getResourceAsStream("/kernel/livepost_kernel.py")) {
+                if (in == null) {
+                    throw new IllegalStateException("kernel/livepost_kernel.py missing from jar");
+                }
+                Files.write(files.resolve("kernel.py"), in.readAllBytes());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write sandbox files to " + files, e);
+        }
+    }
+
+    /** The server's effective uid, from {@code /proc/self/status}; -1 if unknown. */
+    static long effectiveUid() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return Long.parseLong(line.split("\\s+")[2]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through: treated as not root, the safe side for setpriv
+        }
+        return -1;
+    }
+
+    int maxSandboxes() {
+        return maxSandboxes;
+    }
+
+    boolean root() {
+        return root;
+    }
+
+    SandboxLimits limits() {
+        return sandboxLimits;
+    }
+
+    /**
+     * Starts a kernel and waits until it has imported its libraries.
+     *
+     * @throws LivepostException {@code executor_unavailable} when it does not come up
+     */
+    Sandbox start(Duration readyWithin) {
+        if (live.incrementAndGet() > maxSandboxes) {
+            live.decrementAndGet();
+            throw LivepostException.unavailable(
+                    "The server runs as many sandboxes as its memory allows ("
+                            + maxSandboxes
+                            + "); try again when other sessions have ended.");
+        }
+        int uid;
+        try {
+            uid = root ? allocateUid() : -1;
+        } catch (LivepostException e) {
+            live.decrementAndGet();
+            throw e;
+        }
+        String name =
+                uid >= 0 ? uid + "-" + counter.incrementAndGet() : "" + counter.incrementAndGet();
+        SandboxLimits.Slot slot;
+        try {
+            slot = sandboxLimits.create(name);
+        } catch (UncheckedIOException e) {
+            release(uid);
+            throw LivepostException.unavailable("cannot limit a new sandbox: " + e.getMessage());
+        }
+        try {
+            var pb =
+                    new ProcessBuilder(
+                            command(
+                                    slot,
+                                    uid,
+                                    List.of(
+                                            PYTHON,
+                                            "-I",
+                                            "-B",
+                                            "-u",
+                                            "/livepost/kernel.py",
+                                            String.valueOf(limits.maxFileBytes()))));
+            pb.environment().clear();
+            pb.environment().put("PATH", "/usr/bin:/bin");
+            Process process = pb.start();
+            var sandbox = new Sandbox(process, slot, limits.maxFileBytes(), () -> release(uid));
+            sandbox.awaitReady(readyWithin);
+            return sandbox;
+        } catch (IOException e) {
+            slot.close();
+            release(uid);
+            throw LivepostException.unavailable("cannot start the sandbox: " + e.getMessage());
+        }
+    }
+
+    /** The full command line that runs {@code inner} in a new sandbox. */
+    List<String> command(SandboxLimits.Slot slot, int uid, List<String> inner) {
+        var script = new StringBuilder();
+        for (String join : slot.joinCommands()) {
+            script.append(join).append(" && ");
+        }
+        script.append("exec \"$@\" 3<").append(Shell.quote(files.resolve("passwd").toString()));
+        script.append(" 4<").append(Shell.quote(files.resolve("group").toString()));
+        script.append(" 5<").append(Shell.quote(files.resolve("kernel.py").toString()));
+        if (seccomp != null) {
+            script.append(" 6<").append(Shell.quote(seccomp.toString()));
+        }
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", script.toString(), "sh"));
+        cmd.addAll(
+                List.of(
+                        "/usr/bin/prlimit",
+                        "--fsize=" + limits.fileSizeBytes(),
+                        "--nofile=" + limits.openFiles(),
+                        "--core=0"));
+        if (uid >= 0) {
+            // RLIMIT_NPROC counts per uid: meaningful only for a uid of the sandbox's own.
+            cmd.add("--nproc=" + limits.maxProcesses());
+        }
+        if (!sandboxLimits.perSandbox()) {
+            cmd.add("--as=" + SandboxLimits.RlimitsOnly.addressSpace(limits));
+        }
+        cmd.add("--");
+        if (uid >= 0) {
+            cmd.addAll(
+                    List.of(
+                            "/usr/bin/setpriv",
+                            "--reuid=" + uid,
+                            "--regid=" + uid,
+                            "--clear-groups",
+                            "--inh-caps=-all",
+                            "--"));
+        }
+        cmd.addAll(bwrap());
+        cmd.addAll(inner);
+        return cmd;
+    }
+
+    private List<String> bwrap() {
+        List<String> b = new ArrayList<>();
+        b.add(bwrap.toString());
+        b.addAll(
+                List.of(
+                        "--unshare-all",
+                        "--unshare-user", // required by --disable-userns (all only tries it)
+                        "--disable-userns",
+                        "--die-with-parent",
+                        "--new-session",
+                        "--clearenv"));
+        env(b, "HOME", "/work");
+        env(b, "PATH", "/usr/bin:/bin");
+        env(b, "USER", "sandbox");
+        env(b, "LOGNAME", "sandbox");
+        env(b, "LANG", "C.UTF-8");
+        env(b, "MPLBACKEND", "Agg");
+        env(b, "MPLCONFIGDIR", "/tmp/mpl");
+        // Caches go to /tmp, so the working folder holds only what the code writes.
+        env(b, "XDG_CACHE_HOME", "/tmp/.cache");
+        env(b, "XDG_CONFIG_HOME", "/tmp/.config");
+        env(b, "OPENBLAS_NUM_THREADS", "1");
+        env(b, "OMP_NUM_THREADS", "1");
+        env(b, "MKL_NUM_THREADS", "1");
+        env(b, "PYTHONDONTWRITEBYTECODE", "1");
+        env(b, "PYTHONUNBUFFERED", "1");
+        b.addAll(List.of("--ro-bind", "/usr", "/usr"));
+        for (String dir : List.of("lib", "lib64", "bin", "sbin")) {
+            b.addAll(List.of("--symlink", "usr/" + dir, "/" + dir));
+        }
+        for (String path : ETC) {
+            if (Files.exists(Path.of(path))) {
+                b.addAll(List.of("--ro-bind", path, path));
+            }
+        }
+        b.addAll(List.of("--ro-bind-data", "3", "/etc/passwd"));
+        b.addAll(List.of("--ro-bind-data", "4", "/etc/group"));
+        b.addAll(List.of("--ro-bind-data", "5", "/livepost/kernel.py"));
+        b.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+        b.addAll(List.of("--size", String.valueOf(limits.workDiskBytes()), "--tmpfs", "/work"));
+        b.addAll(List.of("--size", String.valueOf(limits.workDiskBytes()), "--tmpfs", "/tmp"));
+        b.addAll(List.of("--hostname", "sandbox", "--chdir", "/work"));
+        b.addAll(List.of("--uid", String.valueOf(INNER_UID), "--gid", String.valueOf(INNER_UID)));
+        if (seccomp != null) {
+            b.addAll(List.of("--seccomp", "6"));
+        }
+        b.add("--");
+        return b;
+    }
+
+    private static void env(List<String> b, String name, String value) {
+        b.addAll(List.of("--setenv", name, value));
+    }
+
+    private synchronized int allocateUid() {
+        int free = uidsInUse.nextClearBit(0);
+        if (free >= UIDS_PER_SERVER) {
+            throw LivepostException.unavailable("too many sandboxes are running");
+        }
+        uidsInUse.set(free);
+        return uidBase + free;
+    }
+
+    /** Called once per started sandbox when it is gone. */
+    private synchronized void release(int uid) {
+        live.decrementAndGet();
+        if (uid >= 0) {
+            uidsInUse.clear(uid - uidBase);
+        }
+    }
+
+    /**
+     * As many sandboxes as fit in the machine's memory at their limit (at least 4), so sessions
+     * opened in a loop cannot exhaust it; idle sessions expire and free theirs.
+     */
+    private static int maxSandboxes(Limits limits) {
+        long total =
+                ((com.sun.management.OperatingSystemMXBean)
+                                ManagementFactory.getOperatingSystemMXBean())
+                        .getTotalMemorySize();
+        return (int) Math.max(4, Math.min(UIDS_PER_SERVER, total / limits.memoryBytes()));
+    }
+
+    String instance() {
+        return instance;
+    }
+}

@@ -1,0 +1,97 @@
+package dev.livepost.exec.local;
+
+import dev.livepost.Limits;
+import java.util.List;
+
+/**
+ * How a sandbox's memory, process count and CPU are capped from outside: cgroups v2, cgroups v1,
+ * or, when no cgroup is writable, rlimits only. Chosen once at startup ({@link #detect}); rlimits
+ * for file size, open files (and processes, when the sandbox has a uid of its own) are always set
+ * on top. Thread-safe.
+ */
+interface SandboxLimits {
+
+    /** One line for {@code /healthz} and the log, e.g. {@code cgroup v1 (memory 512 MB, ...)}. */
+    String describe();
+
+    /** Whether memory and process count are enforced for the sandbox as a whole. */
+    boolean perSandbox();
+
+    /**
+     * Makes the limits of one sandbox.
+     *
+     * @param name unique among live sandboxes of this machine
+     */
+    Slot create(String name);
+
+    /** The limits of one sandbox; {@link #close} removes them after killing what is left. */
+    interface Slot extends AutoCloseable {
+
+        /** Shell commands that put the shell ({@code $$}) under these limits before it execs. */
+        List<String> joinCommands();
+
+        /** Whether the sandbox hit its memory limit and had a process killed for it. */
+        boolean outOfMemory();
+
+        /** Kills every process still in the slot and removes it. Idempotent. */
+        @Override
+        void close();
+    }
+
+    /**
+     * Picks cgroups v2 where the unified hierarchy is writable, else v1, else rlimits only.
+     *
+     * @param instance unique to this server process (cgroup folder names start with it)
+     */
+    static SandboxLimits detect(Limits limits, String instance) {
+        SandboxLimits found = Cgroups.detect(limits, instance);
+        return found != null ? found : new RlimitsOnly(limits);
+    }
+
+    /** No cgroup available: memory is capped by the address-space rlimit of each process. */
+    final class RlimitsOnly implements SandboxLimits {
+        private final Limits limits;
+
+        RlimitsOnly(Limits limits) {
+            this.limits = limits;
+        }
+
+        @Override
+        public String describe() {
+            return "rlimits only (no writable cgroup): address space "
+                    + (addressSpace(limits) >> 20)
+                    + " MB per process";
+        }
+
+        @Override
+        public boolean perSandbox() {
+            return false;
+        }
+
+        @Override
+        public Slot create(String name) {
+            return new Slot() {
+                @Override
+                public List<String> joinCommands() {
+                    return List.of();
+                }
+
+                @Override
+                public boolean outOfMemory() {
+                    return false;
+                }
+
+                @Override
+                public void close() {}
+            };
+        }
+
+        /**
+         * numpy, pandas and matplotlib reserve far more address space than they touch, so the cap
+         * is the memory limit plus a fixed allowance for those reservations.
+         */
+        static long addressSpace(Limits limits) {
+            return limits.memoryBytes() + (1L << 30);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package dev.livepost.exec.local;
+
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sandboxes started ahead of time, libraries already imported, so a new session's first run does
+ * not wait for an interpreter. Refilled in the background, one sandbox at a time. Thread-safe.
+ */
+final class SandboxPool implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SandboxPool.class);
+
+    private final SandboxLauncher launcher;
+    private final int size;
+    private final Duration startTimeout;
+    private final LinkedBlockingQueue<Sandbox> ready = new LinkedBlockingQueue<>();
+    private final AtomicInteger starting = new AtomicInteger();
+    private final ExecutorService refill;
+    private volatile boolean closed;
+
+    SandboxPool(SandboxLauncher launcher, int size, Duration startTimeout) {
+        this.launcher = launcher;
+        this.size = Math.max(0, size);
+        this.startTimeout = startTimeout;
+        this.refill =
+                Executors.newSingleThreadExecutor(
+                        r -> {
+                            var t = new Thread(r, "livepost-sandbox-pool");
+                            t.setDaemon(true);
+                            return t;
+                        });
+    }
+
+    /** Adds an already started sandbox (the startup probe's). */
+    void offer(Sandbox sandbox) {
+        if (closed || ready.size() >= size) {
+            sandbox.kill();
+        } else {
+            ready.add(sandbox);
+        }
+    }
+
+    /** A ready sandbox: from the pool if one is waiting, else a new one (blocks ~1 s). */
+    Sandbox take() {
+        Sandbox s;
+        while ((s = ready.poll()) != null) {
+            if (s.alive()) {
+                fill();
+                return s;
+            }
+            s.kill();
+        }
+        fill();
+        return launcher.start(startTimeout);
+    }
+
+    /** Starts sandboxes in the background until the pool is full. */
+    void fill() {
+        while (!closed && ready.size() + starting.get() < size) {
+            starting.incrementAndGet();
+            refill.execute(
+                    () -> {
+                        try {
+                            if (!closed) {
+                                offer(launcher.start(startTimeout));
+                            }
+                        } catch (RuntimeException e) {
+                            if (!closed) {
+                                log.warn("could not start a pooled sandbox: {}", e.getMessage());
+                            }
+                        } finally {
+                            starting.decrementAndGet();
+                        }
+                    });
+        }
+    }
+
+    int ready() {
+        return ready.size();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        refill.shutdownNow();
+        try {
+            refill.awaitTermination(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Sandbox s;
+        while ((s = ready.poll()) != null) {
+            s.kill();
+        }
+    }
+}

@@ -1,0 +1,304 @@
+package dev.livepost.exec.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.livepost.exec.RunEvent;
+import dev.livepost.exec.RunStatus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What code sees and produces in the real bubblewrap sandbox, through {@link
+ * dev.livepost.exec.Sessions}.
+ */
+class LocalExecutorIT {
+    @TempDir static Path data;
+    static LocalSandboxes sandboxes;
+
+    @BeforeAll
+    static void start() {
+        sandboxes = new LocalSandboxes(data, Map.of("LIVEPOST_POOL_SIZE", "2"));
+        assertThat(sandboxes.executor.health().available())
+                .as(sandboxes.executor.health().detail())
+                .isTrue();
+    }
+
+    @AfterAll
+    static void stop() {
+        sandboxes.close();
+    }
+
+    @Test
+    void fibonacci() {
+        var run =
+                sandboxes.run(
+                        sandboxes.open(),
+                        """
+                        a, b = 0, 1
+                        for _ in range(15):
+                            print(a)
+                            a, b = b, a + b
+                        """);
+        assertThat(run.names()).first().isEqualTo("run");
+        assertThat(run.stdout())
+                .isEqualTo("0\n1\n1\n2\n3\n5\n8\n13\n21\n34\n55\n89\n144\n233\n377\n");
+        assertThat(run.done().status()).isEqualTo(RunStatus.OK);
+        assertThat(run.done().exitCode()).isZero();
+    }
+
+    @Test
+    void streamsOutputBeforeTheRunEnds() {
+        var run =
+                sandboxes.run(
+                        sandboxes.open(),
+                        "import time\nprint('a', flush=True)\ntime.sleep(2)\nprint('b')");
+        var timed = run.timed();
+        long first =
+                timed.stream()
+                        .filter(t -> t.event() instanceof RunEvent.Stdout)
+                        .findFirst()
+                        .orElseThrow()
+                        .nanos();
+        long end = timed.get(timed.size() - 1).nanos();
+        assertThat(
+                        ((RunEvent.Stdout)
+                                        timed.stream()
+                                                .filter(t -> t.event() instanceof RunEvent.Stdout)
+                                                .findFirst()
+                                                .orElseThrow()
+                                                .event())
+                                .text())
+                .isEqualTo("a\n");
+        assertThat(Duration.ofNanos(end - first)).isGreaterThan(Duration.ofMillis(1500));
+        assertThat(run.stdout()).isEqualTo("a\nb\n");
+        assertThat(run.names()).containsSubsequence("run", "stdout", "stdout", "done");
+    }
+
+    @Test
+    void keepsStateAcrossRunsAndShowsTheLastExpression() {
+        String token = sandboxes.open();
+        assertThat(sandboxes.run(token, "x = 20").done().status()).isEqualTo(RunStatus.OK);
+        var run = sandboxes.run(token, "x * 2 + 2");
+        var display = run.all(RunEvent.Display.class);
+        assertThat(display).hasSize(1);
+        assertThat(display.get(0).mime()).containsEntry("text/plain", "42");
+    }
+
+    @Test
+    void exceptionGivesTracebackOnStderrAndError() {
+        var run =
+                sandboxes.run(sandboxes.open(), "def f():\n    return 1 / 0\nprint('before')\nf()");
+        assertThat(run.stdout()).isEqualTo("before\n");
+        assertThat(run.stderr())
+                .startsWith("Traceback (most recent call last):")
+                .contains(
+                        "<cell-1>", "line 4", "return 1 / 0", "ZeroDivisionError: division by zero")
+                .doesNotContain("livepost_kernel", "kernel.py");
+        assertThat(run.done().status()).isEqualTo(RunStatus.ERROR);
+        assertThat(run.done().exitCode()).isEqualTo(1);
+    }
+
+    @Test
+    void figureBecomesPngFile() throws Exception {
+        String token = sandboxes.open();
+        var run =
+                sandboxes.run(
+                        token,
+                        "import matplotlib.pyplot as plt\nplt.plot([1, 4, 9])\nplt.title('squares')\nplt.show()");
+        var files = run.all(RunEvent.File.class);
+        assertThat(files).hasSize(1);
+        var file = files.get(0);
+        assertThat(file.name()).isEqualTo("figure-1.png");
+        assertThat(file.mime()).isEqualTo("image/png");
+        byte[] png = Files.readAllBytes(sandboxes.sessions.file(token, file.id()).path());
+        assertThat(png).hasSize((int) file.size());
+        assertThat(Arrays.copyOf(png, 8))
+                .containsExactly(0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n');
+        assertThat(run.done().status()).isEqualTo(RunStatus.OK);
+        // Shown figures are closed: the next run sends none.
+        assertThat(sandboxes.run(token, "print(plt.get_fignums())").stdout()).isEqualTo("[]\n");
+    }
+
+    @Test
+    void filesWrittenToTheWorkingFolderAreSent() throws Exception {
+        String token = sandboxes.open();
+        var run =
+                sandboxes.run(
+                        token,
+                        "import os\nopen('data.csv', 'w').write('a,b\\n1,2\\n')\n"
+                                + "os.symlink('/etc/passwd', 'link')\nos.mkfifo('pipe')");
+        var files = run.all(RunEvent.File.class);
+        assertThat(files).extracting(RunEvent.File::name).containsExactly("data.csv");
+        assertThat(files.get(0).mime()).isEqualTo("text/csv");
+        assertThat(Files.readString(sandboxes.sessions.file(token, files.get(0).id()).path()))
+                .isEqualTo("a,b\n1,2\n");
+        // Unchanged files are not sent again.
+        assertThat(sandboxes.run(token, "print(open('data.csv').read())").all(RunEvent.File.class))
+                .isEmpty();
+    }
+
+    @Test
+    void dataFrameIsDisplayedAsHtmlTable() {
+        var run =
+                sandboxes.run(
+                        sandboxes.open(),
+                        "import pandas as pd\npd.DataFrame({'name': ['ada', 'bob'], 'age': [36, 41]})");
+        var display = run.all(RunEvent.Display.class);
+        assertThat(display).hasSize(1);
+        assertThat(display.get(0).mime().get("text/plain")).contains("ada", "bob");
+        assertThat(display.get(0).mime().get("text/html")).contains("<table", "<td>ada</td>");
+    }
+
+    @Test
+    void displayBuiltinSendsRichValues() {
+        var run = sandboxes.run(sandboxes.open(), "display('hello', 3)\nprint('after')");
+        assertThat(run.all(RunEvent.Display.class))
+                .extracting(d -> d.mime().get("text/plain"))
+                .containsExactly("'hello'", "3");
+        assertThat(run.names()).containsSubsequence("display", "display", "stdout", "done");
+    }
+
+    @Test
+    void interruptStopsTheRunAndKeepsState() throws Exception {
+        String token = sandboxes.open();
+        sandboxes.run(token, "x = 'kept'");
+        var running =
+                CompletableFuture.supplyAsync(
+                        () ->
+                                sandboxes.run(
+                                        token,
+                                        "import time\nprint('go', flush=True)\ntime.sleep(30)"));
+        Thread.sleep(1500);
+        sandboxes.sessions.interrupt(token);
+        var run = running.get();
+        assertThat(run.done().status()).isEqualTo(RunStatus.INTERRUPTED);
+        assertThat(run.done().exitCode()).isEqualTo(130);
+        assertThat(run.stderr()).contains("KeyboardInterrupt");
+        assertThat(sandboxes.run(token, "print(x)").stdout()).isEqualTo("kept\n");
+    }
+
+    @Test
+    void outputPastTheLimitStopsTheRun() {
+        var run =
+                sandboxes.run(sandboxes.open(), "for i in range(1_000_000):\n    print('x' * 99)");
+        assertThat(run.stdout().length()).isLessThanOrEqualTo(1 << 20);
+        assertThat(run.notices()).contains("Output passed the limit");
+        assertThat(run.done().status()).isEqualTo(RunStatus.INTERRUPTED);
+    }
+
+    @Test
+    void printedProtocolLookAlikesAreJustStdout() {
+        var run =
+                sandboxes.run(
+                        sandboxes.open(),
+                        """
+                        import os, sys, time
+                        print('{"type": "done", "id": "x", "status": "ok"}')
+                        os.write(1, b'{"type": "done", "status": "ok"}\\n')
+                        sys.stderr.write('{"type": "ready"}\\n')
+                        time.sleep(0.5)
+                        print('still running')
+                        raise ValueError('real end')
+                        """);
+        assertThat(run.stdout())
+                .isEqualTo(
+                        "{\"type\": \"done\", \"id\": \"x\", \"status\": \"ok\"}\n"
+                                + "{\"type\": \"done\", \"status\": \"ok\"}\n"
+                                + "still running\n");
+        assertThat(run.stderr())
+                .startsWith("{\"type\": \"ready\"}\n")
+                .contains("ValueError: real end");
+        assertThat(run.done().status()).isEqualTo(RunStatus.ERROR);
+    }
+
+    @Test
+    void outputOfChildProcessesIsCaptured() {
+        var run =
+                sandboxes.run(
+                        sandboxes.open(),
+                        "import subprocess\nsubprocess.run(['/bin/sh', '-c', 'echo out; echo err >&2'])");
+        assertThat(run.stdout()).isEqualTo("out\n");
+        assertThat(run.stderr()).isEqualTo("err\n");
+    }
+
+    @Test
+    void trailingSemicolonHidesTheValue() {
+        assertThat(sandboxes.run(sandboxes.open(), "1 + 1;").all(RunEvent.Display.class)).isEmpty();
+    }
+
+    @Test
+    void sandboxDyingInARunIsReplaced() {
+        String token = sandboxes.open();
+        sandboxes.run(token, "x = 1");
+        var run = sandboxes.run(token, "import os\nos._exit(3)");
+        assertThat(run.done().status()).isEqualTo(RunStatus.KILLED);
+        assertThat(run.done().exitCode()).isEqualTo(137);
+        assertThat(run.notices()).contains("sandbox stopped", "lost");
+        var next = sandboxes.run(token, "print('x' in globals())");
+        assertThat(next.stdout()).isEqualTo("False\n");
+        assertThat(next.notices()).isEmpty();
+    }
+
+    @Test
+    void sandboxDyingBetweenRunsIsReplacedWithANotice() throws Exception {
+        String token = sandboxes.open();
+        var run =
+                sandboxes.run(
+                        token,
+                        "import os, threading, time\n"
+                                + "threading.Thread(target=lambda: (time.sleep(0.3), os._exit(3))).start()");
+        assertThat(run.done().status()).isEqualTo(RunStatus.OK);
+        Thread.sleep(1500);
+        var next = sandboxes.run(token, "print('fresh')");
+        assertThat(next.notices()).contains("had stopped");
+        assertThat(next.stdout()).isEqualTo("fresh\n");
+        assertThat(next.done().status()).isEqualTo(RunStatus.OK);
+    }
+
+    @Test
+    void backgroundWriterDoesNotHoldTheRunOpen() {
+        String token = sandboxes.open();
+        try {
+            long start = System.nanoTime();
+            var run = sandboxes.run(token, "import subprocess\nsubprocess.Popen(['/usr/bin/yes'])");
+            assertThat(run.done().status()).isEqualTo(RunStatus.OK);
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .isLessThan(Duration.ofSeconds(5));
+            // What the background process writes meanwhile joins the current run's output.
+            var next = sandboxes.run(token, "print('next')");
+            assertThat(next.stdout()).contains("next\n");
+            assertThat(next.done().status()).isEqualTo(RunStatus.OK);
+        } finally {
+            sandboxes.sessions.delete(token);
+        }
+    }
+
+    @Test
+    void unicodeSurvivesAndBrokenTextDoesNotBreakPrint() {
+        var run =
+                sandboxes.run(
+                        sandboxes.open(),
+                        "import os\nprint('h\u00e9llo \u2713 \uD83D\uDE00')\nprint('\\udcff')\n"
+                                + "os.write(1, 'caf\u00e9'.encode()[:4])\nos.write(1, 'caf\u00e9\\n'.encode()[4:])");
+        assertThat(run.stdout()).isEqualTo("h\u00e9llo \u2713 \uD83D\uDE00\n\\udcff\ncaf\u00e9\n");
+        assertThat(run.done().status()).isEqualTo(RunStatus.OK);
+    }
+
+    @Test
+    void manyChangedFilesAreCappedWithANotice() {
+        var run =
+                sandboxes.run(
+                        sandboxes.open(),
+                        "for i in range(25):\n    open(f'f{i:02}.txt', 'w').write(str(i))");
+        assertThat(run.all(RunEvent.File.class)).hasSize(20);
+        assertThat(run.notices()).contains("25 files changed");
+    }
+}

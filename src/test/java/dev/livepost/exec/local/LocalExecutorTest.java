@@ -1,0 +1,36 @@
+package dev.livepost.exec.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class LocalExecutorTest {
+
+    @Test
+    void namespaceFailureNamesTheFix() {
+        String line =
+                LocalExecutor.explain(
+                        "the sandbox did not start: bwrap: Creating new namespace failed: Operation"
+                                + " not permitted");
+        assertThat(line)
+                .doesNotContain("\n")
+                .contains("Creating new namespace failed")
+                .contains("kernel.unprivileged_userns_clone=1")
+                .contains("--security-opt seccomp=unconfined")
+                .contains("--cap-add SYS_ADMIN");
+    }
+
+    @Test
+    void procMountFailureNamesTheFix() {
+        assertThat(
+                        LocalExecutor.explain(
+                                "the sandbox did not start: bwrap: Can't mount proc on /newroot/proc: Operation not permitted"))
+                .contains("--privileged");
+    }
+
+    @Test
+    void missingLibraryNamesThePackages() {
+        assertThat(LocalExecutor.explain("ModuleNotFoundError: No module named 'numpy'"))
+                .contains("apt-get install python3-numpy");
+    }
+}

@@ -1,0 +1,55 @@
+package dev.livepost.exec.local;
+
+import dev.livepost.Config;
+import dev.livepost.exec.SessionSpec;
+import dev.livepost.exec.Sessions;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+/** The real local executor and a {@link Sessions} over it, for integration tests. */
+final class LocalSandboxes implements AutoCloseable {
+    static final SessionSpec SPEC = new SessionSpec("post/fib", "python", false, List.of());
+
+    final Config config;
+    final LocalExecutor executor;
+    final Sessions sessions;
+
+    LocalSandboxes(Path data, Map<String, String> env) {
+        this.config = Config.parse(List.of("--port", "0", "--data", data.toString()), env, data);
+        this.executor = new LocalExecutor(config);
+        var limits = config.limits();
+        this.sessions =
+                new Sessions(
+                        executor,
+                        new Sessions.Settings(
+                                config.sessionIdle(),
+                                limits.runTimeout(),
+                                limits.outputBytes(),
+                                limits.codeBytes(),
+                                limits.maxFileBytes()),
+                        data,
+                        Clock.systemUTC(),
+                        new SimpleMeterRegistry());
+    }
+
+    /** A new session. */
+    String open() {
+        return sessions.create(SPEC, null, null).session();
+    }
+
+    /** Runs code in a session and returns its events. */
+    Recorder run(String token, String code) {
+        var recorder = new Recorder();
+        sessions.prepare(token, code).stream(recorder);
+        return recorder;
+    }
+
+    @Override
+    public void close() {
+        sessions.close();
+        executor.close();
+    }
+}

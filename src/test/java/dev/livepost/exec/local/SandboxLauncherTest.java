@@ -1,0 +1,58 @@
+package dev.livepost.exec.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.livepost.Limits;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line a sandbox starts with (no sandbox is started here). */
+class SandboxLauncherTest {
+    @TempDir Path data;
+
+    @Test
+    void commandDropsPrivilegesAndIsolatesEverything() {
+        var limits = Limits.defaults();
+        var rlimits = new SandboxLimits.RlimitsOnly(limits);
+        var launcher =
+                new SandboxLauncher(
+                        limits,
+                        SandboxLauncher.BWRAP,
+                        rlimits,
+                        data,
+                        data.resolve("f.bpf"),
+                        "test");
+        List<String> cmd =
+                launcher.command(
+                        rlimits.create("x"), launcher.root() ? 200_001 : -1, List.of("python"));
+        String line = String.join(" ", cmd);
+        assertThat(cmd.subList(0, 2)).containsExactly("/bin/sh", "-c");
+        assertThat(cmd.get(2))
+                .contains("exec \"$@\" 3<")
+                .contains(" 6<'" + data.resolve("f.bpf") + "'");
+        assertThat(line)
+                .contains("/usr/bin/prlimit --fsize=" + limits.fileSizeBytes())
+                .contains("--nofile=" + limits.openFiles())
+                .contains("--as=") // no cgroup: memory capped per process
+                .contains(
+                        "/usr/bin/bwrap --unshare-all --unshare-user --disable-userns --die-with-parent --new-session --clearenv")
+                .contains("--ro-bind /usr /usr")
+                .contains("--size " + limits.workDiskBytes() + " --tmpfs /work")
+                .contains("--seccomp 6")
+                .contains("--uid 1000 --gid 1000")
+                .doesNotContain("--bind /", "--share-net")
+                .endsWith("-- python");
+        if (launcher.root()) {
+            assertThat(line)
+                    .contains("--nproc=" + limits.maxProcesses())
+                    .contains(
+                            "/usr/bin/setpriv --reuid=200001 --regid=200001 --clear-groups --inh-caps=-all");
+        } else {
+            assertThat(line).doesNotContain("setpriv");
+        }
+        assertThat(data.resolve("sandbox/kernel.py")).exists();
+        assertThat(data.resolve("sandbox/passwd")).content().startsWith("sandbox:x:1000:1000:");
+    }
+}

@@ -1,0 +1,292 @@
+package dev.livepost.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.livepost.App;
+import dev.livepost.Config;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The session API over HTTP on the real server and the real local sandbox. */
+class ApiIT {
+    private static final String POST =
+            """
+            ---
+            title: API test
+            date: 2026-01-01
+            ---
+            ::code-runner{id=fib}
+            ```python
+            print(1)
+            ```
+
+            ::code-runner{id=base}
+            ```python
+            greeting = 'hello from setup'
+            ```
+
+            ::code-runner{id=uses-setup setup=base timeout=2}
+            ```python
+            print(greeting)
+            ```
+            """;
+
+    @TempDir static Path posts;
+    @TempDir static Path data;
+    static App app;
+    static String base;
+    static final HttpClient http = HttpClient.newHttpClient();
+    static final ObjectMapper json = new ObjectMapper();
+
+    /** One SSE event and when it arrived. */
+    record Event(String name, JsonNode data, long nanos) {}
+
+    @BeforeAll
+    static void start() throws IOException {
+        Files.writeString(posts.resolve("api.md"), POST);
+        var config =
+                Config.parse(
+                        List.of(
+                                "--port",
+                                "0",
+                                "--posts",
+                                posts.toString(),
+                                "--data",
+                                data.toString()),
+                        Map.of("LIVEPOST_POOL_SIZE", "2"),
+                        Path.of("."));
+        app = new App(config);
+        base = "http://127.0.0.1:" + app.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        app.close();
+    }
+
+    @Test
+    void healthNamesTheExecutor() throws Exception {
+        var r = get("/healthz");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(json.readTree(r.body()).path("executor").asText()).isEqualTo("local");
+    }
+
+    @Test
+    void runStreamsEventsInOrder() throws Exception {
+        String token = create("api/fib");
+        List<Event> events =
+                run(
+                        token,
+                        "import time\nprint('a', flush=True)\ntime.sleep(1.5)\nprint('b')\n6 * 7");
+        assertThat(events)
+                .extracting(Event::name)
+                .containsExactly("run", "stdout", "stdout", "display", "done");
+        assertThat(events.get(0).data().path("session").asText()).isEqualTo(token);
+        assertThat(events.get(0).data().path("executor").asText()).isEqualTo("local");
+        assertThat(events.get(1).data().path("text").asText()).isEqualTo("a\n");
+        assertThat(events.get(3).data().path("mime").path("text/plain").asText()).isEqualTo("42");
+        JsonNode done = events.get(4).data();
+        assertThat(done.path("status").asText()).isEqualTo("ok");
+        assertThat(done.path("exitCode").asInt()).isZero();
+        assertThat(done.path("durationMs").asLong()).isGreaterThanOrEqualTo(1500);
+        // 'a' reached the client while the code was still sleeping.
+        assertThat(Duration.ofNanos(events.get(4).nanos() - events.get(1).nanos()))
+                .isGreaterThan(Duration.ofMillis(1000));
+    }
+
+    @Test
+    void errorRunEndsWithDoneError() throws Exception {
+        List<Event> events = run(create("api/fib"), "raise KeyError('nope')");
+        assertThat(events).extracting(Event::name).containsExactly("run", "stderr", "done");
+        assertThat(events.get(1).data().path("text").asText()).contains("KeyError: 'nope'");
+        assertThat(events.get(2).data().path("status").asText()).isEqualTo("error");
+        assertThat(events.get(2).data().path("exitCode").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void setupBlockRunsFirstAndArtifactTimeoutApplies() throws Exception {
+        String token = create("api/uses-setup");
+        assertThat(run(token, "print(greeting)"))
+                .extracting(Event::name)
+                .containsExactly("run", "stdout", "done");
+        List<Event> slow = run(token, "import time\ntime.sleep(10)");
+        Event done = slow.get(slow.size() - 1);
+        assertThat(done.data().path("status").asText()).isEqualTo("timeout");
+        assertThat(slow).extracting(Event::name).contains("notice");
+    }
+
+    @Test
+    void figureIsServedAsPng() throws Exception {
+        String token = create("api/fib");
+        List<Event> events =
+                run(token, "import matplotlib.pyplot as plt\nplt.bar([1, 2], [3, 4])\nplt.show()");
+        Event file = events.stream().filter(e -> e.name().equals("file")).findFirst().orElseThrow();
+        assertThat(file.data().path("name").asText()).isEqualTo("figure-1.png");
+        String url = file.data().path("url").asText();
+        assertThat(url).startsWith("/api/sessions/" + token + "/files/");
+        HttpResponse<byte[]> png =
+                http.send(
+                        HttpRequest.newBuilder(URI.create(base + url)).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(png.statusCode()).isEqualTo(200);
+        assertThat(png.headers().firstValue("Content-Type")).hasValue("image/png");
+        assertThat(png.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        assertThat(png.headers().firstValue("Content-Security-Policy")).isPresent();
+        assertThat(Arrays.copyOf(png.body(), 4)).containsExactly(0x89, 'P', 'N', 'G');
+        assertThat(png.body()).hasSize(file.data().path("size").asInt());
+        assertThat(get("/api/sessions/" + token + "/files/nope").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void statusCodes() throws Exception {
+        assertThat(post("/api/sessions", "{\"artifact\":\"api/none\"}").statusCode())
+                .isEqualTo(404);
+        assertThat(post("/api/sessions", "{\"artifact\":\"nothing\"}").statusCode()).isEqualTo(400);
+        assertThat(post("/api/sessions", "not json").statusCode()).isEqualTo(400);
+        var unknown = postRun("no-such-token", "print(1)");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(json.readTree(unknown.body()).path("error").path("code").asText())
+                .isEqualTo("session_not_found");
+
+        String token = create("api/fib");
+        String big = "x = 1\n".repeat(20_000);
+        var tooLarge = postRun(token, big);
+        assertThat(tooLarge.statusCode()).isEqualTo(413);
+        assertThat(json.readTree(tooLarge.body()).path("error").path("code").asText())
+                .isEqualTo("code_too_large");
+
+        var interrupt = post("/api/sessions/" + token + "/interrupt", "{}");
+        assertThat(interrupt.statusCode()).isEqualTo(202);
+        assertThat(delete("/api/sessions/" + token).statusCode()).isEqualTo(204);
+        assertThat(delete("/api/sessions/" + token).statusCode()).isEqualTo(404);
+        assertThat(postRun(token, "1").statusCode()).isEqualTo(404);
+        assertThat(
+                        post("/api/sessions/" + create("api/fib") + "/runs", "{\"code\":\"1\"}")
+                                .statusCode())
+                .isEqualTo(406);
+    }
+
+    @Test
+    void concurrentRunIsRefusedAndInterruptStopsTheFirst() throws Exception {
+        String token = create("api/fib");
+        run(token, "x = 'kept'");
+        CompletableFuture<List<Event>> first =
+                CompletableFuture.supplyAsync(
+                        () -> {
+                            try {
+                                return run(
+                                        token,
+                                        "import time\nprint('go', flush=True)\ntime.sleep(30)");
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+        Thread.sleep(1000);
+        var second = postRun(token, "print(2)");
+        assertThat(second.statusCode()).isEqualTo(409);
+        assertThat(json.readTree(second.body()).path("error").path("code").asText())
+                .isEqualTo("run_in_progress");
+        assertThat(post("/api/sessions/" + token + "/interrupt", "{}").statusCode()).isEqualTo(202);
+        List<Event> events = first.get();
+        assertThat(events.get(events.size() - 1).data().path("status").asText())
+                .isEqualTo("interrupted");
+        List<Event> after = run(token, "print(x)");
+        assertThat(after.get(1).data().path("text").asText()).isEqualTo("kept\n");
+    }
+
+    private static String create(String artifact) throws Exception {
+        var r = post("/api/sessions", "{\"artifact\":\"" + artifact + "\"}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        JsonNode body = json.readTree(r.body());
+        assertThat(body.path("expiresAt").asText()).isNotBlank();
+        return body.path("session").asText();
+    }
+
+    /** Runs code and reads the whole event stream. */
+    private static List<Event> run(String token, String code) throws Exception {
+        var request =
+                HttpRequest.newBuilder(URI.create(base + "/api/sessions/" + token + "/runs"))
+                        .header("Accept", "text/event-stream")
+                        .header("Content-Type", "application/json")
+                        .POST(
+                                HttpRequest.BodyPublishers.ofString(
+                                        json.writeValueAsString(Map.of("code", code))))
+                        .build();
+        HttpResponse<java.util.stream.Stream<String>> r =
+                http.send(request, HttpResponse.BodyHandlers.ofLines());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type").orElse(""))
+                .startsWith("text/event-stream");
+        List<Event> events = new ArrayList<>();
+        String[] name = {null};
+        r.body()
+                .forEach(
+                        line -> {
+                            if (line.startsWith("event:")) {
+                                name[0] = line.substring(6).trim();
+                            } else if (line.startsWith("data:")) {
+                                try {
+                                    events.add(
+                                            new Event(
+                                                    name[0],
+                                                    json.readTree(line.substring(5).trim()),
+                                                    System.nanoTime()));
+                                } catch (IOException e) {
+                                    throw new IllegalStateException(e);
+                                }
+                            }
+                        });
+        return events;
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(base + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(base + path))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Starts a run but reads only the status and body of a refusal. */
+    private static HttpResponse<String> postRun(String token, String code) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(base + "/api/sessions/" + token + "/runs"))
+                        .header("Content-Type", "application/json")
+                        .header("Accept", "text/event-stream")
+                        .POST(
+                                HttpRequest.BodyPublishers.ofString(
+                                        json.writeValueAsString(Map.of("code", code))))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> delete(String path) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(base + path)).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}

@@ -1,0 +1,125 @@
+package dev.livepost.web.browser;
+
+import dev.livepost.App;
+import dev.livepost.Config;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The real Livepost server (real blog, real local executor) on a free port with a temporary data
+ * folder and a temporary posts folder holding {@link #POST} and the bundled sample posts.
+ */
+final class TestServer implements AutoCloseable {
+    static final String SLUG = "runner-test";
+
+    /** The post the browser tests run: a Fibonacci block, a plot, a plain code block. */
+    static final String POST =
+            """
+            ---
+            title: Runner test
+            date: 2026-11-25
+            description: The post the browser tests run.
+            tags: [test]
+            ---
+
+            Numbers first.
+
+            ::code-runner{id=fib title="Fibonacci"}
+            ```python
+            a, b = 0, 1
+            for _ in range(15):
+                print(a)
+                a, b = b, a + b
+            ```
+
+            Then a picture.
+
+            ::code-runner{id=plot title="A plot"}
+            ```python
+            import matplotlib.pyplot as plt
+            plt.plot([1, 4, 9, 16, 25])
+            plt.title("squares")
+            plt.show()
+            ```
+
+            And one that takes too long.
+
+            ::code-runner{id=slow timeout=2}
+            ```python
+            import time
+            print("starting", flush=True)
+            time.sleep(30)
+            ```
+
+            A plain block, highlighted but not runnable:
+
+            ```python
+            def double(x):
+                return x * 2  # twice
+            ```
+            """;
+
+    /** The repository's sample posts (tests run in the project folder). */
+    static final Path BUNDLED_POSTS = Path.of("posts");
+
+    private final Path root;
+    final App app;
+    final String base;
+
+    /**
+     * @param allowedOrigins origins allowed to embed runners (CORS), may be empty
+     */
+    TestServer(List<String> allowedOrigins) throws IOException {
+        root = Files.createTempDirectory("livepost-browser-");
+        Path posts = Files.createDirectories(root.resolve("posts"));
+        Files.writeString(posts.resolve(SLUG + ".md"), POST);
+        // The bundled sample posts too, as a reader of the blog gets them.
+        try (Stream<Path> bundled = Files.list(BUNDLED_POSTS)) {
+            for (Path p : bundled.filter(p -> p.toString().endsWith(".md")).toList()) {
+                Files.copy(p, posts.resolve(p.getFileName()));
+            }
+        }
+        Map<String, String> env = new HashMap<>();
+        env.put("LIVEPOST_ALLOWED_ORIGINS", String.join(",", allowedOrigins));
+        env.put("LIVEPOST_POOL_SIZE", "1");
+        Config config =
+                Config.parse(
+                        List.of(
+                                "--port",
+                                "0",
+                                "--posts",
+                                posts.toString(),
+                                "--data",
+                                root.resolve("data").toString()),
+                        env,
+                        Path.of("").toAbsolutePath());
+        app = new App(config);
+        int port = app.start();
+        base = "http://127.0.0.1:" + port;
+    }
+
+    String postUrl() {
+        return postUrl(SLUG);
+    }
+
+    String postUrl(String slug) {
+        return base + "/posts/" + slug;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            app.close();
+        } finally {
+            try (Stream<Path> files = Files.walk(root)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}
