@@ -30,15 +30,14 @@ import java.util.regex.Pattern;
 /**
  * A stand-in for Anthropic's API on loopback that speaks its wire protocol: {@code POST
  * /v1/messages} answered as {@code text/event-stream} with the documented events and blocks, JSON
- * error bodies with their statuses, and the Files API. Bash commands really run, each container in
- * its own {@link FakeContainer}. Its "model" obeys Livepost's code-mode system prompt (runs exactly
- * the command it is given) and in prompt mode follows a script: it counts the words of the request
- * with a Python file it writes and runs. It checks the headers and body shape of every request and
- * records requests and violations for the tests. Thread-safe.
+ * error bodies with their statuses, and the Files API. Bash commands really run, each container
+ * being a session of the real local executor's sandbox ({@link SandboxContainer}). Its "model"
+ * obeys Livepost's code-mode system prompt (runs exactly the command it is given) and in prompt
+ * mode follows a script: it counts the words of the request with a Python file it writes and runs.
+ * It checks the headers and body shape of every request and records requests and violations for the
+ * tests. Thread-safe.
  */
 final class FakeAnthropic implements AutoCloseable {
-    private static final org.slf4j.Logger log =
-            org.slf4j.LoggerFactory.getLogger(FakeAnthropic.class);
     static final String KEY = "sk-ant-fake-key";
     static final String VERSION = "2023-06-01";
     static final List<String> BETAS =
@@ -129,18 +128,14 @@ final class FakeAnthropic implements AutoCloseable {
         faults.add(fault);
     }
 
-    /**
-     * A new container: a session of the real local executor's sandbox, or, where the local executor
-     * cannot run (it is still a placeholder in this branch), a bubblewrap folder.
-     */
+    /** A new container: a session in a sandbox of the real local executor. */
     private FakeContainer newContainer(String id) {
-        var local = sandboxes();
-        return local != null ? new SandboxContainer(id, local) : new BwrapContainer(id);
+        return new SandboxContainer(id, sandboxes());
     }
 
     /** The local executor whose sandboxes stand in for Anthropic's containers, made on demand. */
     private synchronized dev.livepost.exec.Executor sandboxes() {
-        if (local == null && localData == null) {
+        if (local == null) {
             try {
                 localData = Files.createTempDirectory("fake-sandboxes-");
             } catch (IOException e) {
@@ -152,9 +147,9 @@ final class FakeAnthropic implements AutoCloseable {
                             .withPoolSize(1);
             local = new dev.livepost.exec.local.LocalExecutor(config);
             if (!local.health().available()) {
-                log.warn("fake containers use plain bubblewrap: {}", local.health().detail());
-                local.close();
-                local = null;
+                throw new IllegalStateException(
+                        "the local sandbox the fake's containers run in is unavailable: "
+                                + local.health().detail());
             }
         }
         return local;
