@@ -50,6 +50,7 @@ public final class AnthropicExecutor implements Executor {
 
     private final Config.Anthropic config;
     private final Context ctx;
+    private volatile boolean closed;
 
     public AnthropicExecutor(Config config) {
         this(config, Tuning.defaults());
@@ -125,11 +126,15 @@ public final class AnthropicExecutor implements Executor {
         if (ctx == null) {
             throw LivepostException.unavailable(health().detail());
         }
+        if (closed) {
+            throw LivepostException.unavailable("The server is shutting down.");
+        }
         return new AnthropicSession(ctx, spec);
     }
 
     @Override
     public void close() {
+        closed = true;
         if (ctx != null) {
             ctx.pool().shutdownNow();
             ctx.client().close();

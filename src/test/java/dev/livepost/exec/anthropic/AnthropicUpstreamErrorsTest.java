@@ -178,4 +178,15 @@ class AnthropicUpstreamErrorsTest extends FakeApiTest {
         assertThat(run(s, "print('next')", next)).isEqualTo(RunOutcome.ok());
         assertThat(next.stdout()).isEqualTo("next\n");
     }
+
+    @Test
+    void aClosedExecutorOpensNoSessions() {
+        var e = executor(FakeAnthropic.KEY);
+        e.close();
+
+        assertThatThrownBy(() -> e.open(CODE))
+                .isInstanceOfSatisfying(
+                        LivepostException.class, x -> assertThat(x.status()).isEqualTo(503));
+        assertThat(fake.requests).isEmpty();
+    }
 }
