@@ -132,6 +132,12 @@ final class AnthropicSession implements ExecutorSession {
             var listener = new CodeRun(command, bootstrap, out, ctx.json());
             try {
                 exchange(codeRequest(command), listener, active);
+            } catch (UpstreamException e) {
+                if (!listener.answered() && !listener.missingKernel()) {
+                    throw e;
+                }
+                // The code ran and its whole result arrived; what failed after it was only
+                // Claude's closing words, so the run is over as the code ended it.
             } catch (ContainerGone gone) {
                 if (replaced) {
                     throw ApiErrors.translate(gone.cause);

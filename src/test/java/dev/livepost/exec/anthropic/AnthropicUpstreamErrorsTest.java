@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.livepost.LivepostException;
+import dev.livepost.exec.RunEvent;
 import dev.livepost.exec.RunOutcome;
 import dev.livepost.exec.RunStatus;
 import java.time.Duration;
@@ -110,7 +111,7 @@ class AnthropicUpstreamErrorsTest extends FakeApiTest {
     @Test
     void anErrorEventMidStreamEndsTheRun() {
         var s = session(CODE);
-        fake.enqueue(new FakeAnthropic.StreamError("overloaded_error", "Overloaded"));
+        fake.enqueue(new FakeAnthropic.StreamError("overloaded_error", "Overloaded", false));
 
         var outcome = run(s, "print(1)", new RecordingSink());
 
@@ -121,7 +122,7 @@ class AnthropicUpstreamErrorsTest extends FakeApiTest {
     @Test
     void aDroppedConnectionEndsTheRun() {
         var s = session(CODE);
-        fake.enqueue(new FakeAnthropic.Drop());
+        fake.enqueue(new FakeAnthropic.Drop(false));
 
         var outcome = run(s, "print(1)", new RecordingSink());
 
@@ -188,5 +189,28 @@ class AnthropicUpstreamErrorsTest extends FakeApiTest {
                 .isInstanceOfSatisfying(
                         LivepostException.class, x -> assertThat(x.status()).isEqualTo(503));
         assertThat(fake.requests).isEmpty();
+    }
+
+    @Test
+    void aFailureAfterTheResultStillEndsTheRunAsTheCodeDid() {
+        var s = session(CODE);
+        run(s, "v = 3", new RecordingSink());
+        fake.enqueue(new FakeAnthropic.StreamError("overloaded_error", "Overloaded", true));
+        var first = new RecordingSink();
+        var one = run(s, "print(v)", first);
+        fake.enqueue(new FakeAnthropic.Drop(true));
+        var second = new RecordingSink();
+        var two = run(s, "print(v * 2)", second);
+        var third = new RecordingSink();
+
+        var three = run(s, "print(v * 3)", third);
+
+        assertThat(one).isEqualTo(RunOutcome.ok());
+        assertThat(first.events).containsExactly(new RunEvent.Stdout("3\n"));
+        assertThat(two).isEqualTo(RunOutcome.ok());
+        assertThat(second.events).containsExactly(new RunEvent.Stdout("6\n"));
+        assertThat(three).isEqualTo(RunOutcome.ok());
+        assertThat(third.events).containsExactly(new RunEvent.Stdout("9\n"));
+        assertThat(fake.containerCount()).isEqualTo(1);
     }
 }

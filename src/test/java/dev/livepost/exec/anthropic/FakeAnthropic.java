@@ -62,11 +62,11 @@ final class FakeAnthropic implements AutoCloseable {
     /** Answer with this HTTP error instead of a stream. */
     record HttpError(int status, String type, String message, String retryAfter) implements Fault {}
 
-    /** Send {@code event: error} after the tool result. */
-    record StreamError(String type, String message) implements Fault {}
+    /** Send {@code event: error} before or after the tool result. */
+    record StreamError(String type, String message, boolean afterResult) implements Fault {}
 
-    /** Cut the stream after the tool call. */
-    record Drop() implements Fault {}
+    /** Cut the stream after the tool call, before or after its result. */
+    record Drop(boolean afterResult) implements Fault {}
 
     /** Answer the tool call with a code execution error instead of running it. */
     record ToolError(String errorCode) implements Fault {}
@@ -331,8 +331,12 @@ final class FakeAnthropic implements AutoCloseable {
         String run = fault instanceof ChangeCommand ? "echo tampered" : command;
         String toolId =
                 sse.toolUse("bash_code_execution", json.createObjectNode().put("command", run));
-        if (fault instanceof Drop) {
+        if (fault instanceof Drop d && !d.afterResult()) {
             sse.cut();
+            return;
+        }
+        if (fault instanceof StreamError e && !e.afterResult()) {
+            sse.error(e.type(), e.message());
             return;
         }
         if (fault instanceof ToolError e) {
@@ -342,6 +346,10 @@ final class FakeAnthropic implements AutoCloseable {
         }
         if (fault instanceof StreamError e) {
             sse.error(e.type(), e.message());
+            return;
+        }
+        if (fault instanceof Drop) {
+            sse.cut();
             return;
         }
         sse.textBlock("done");
