@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** The session API of interfaces.md section 4: create, run (SSE), interrupt, delete, files. */
 final class ApiRoutes {
@@ -29,6 +30,7 @@ final class ApiRoutes {
     private final Sessions sessions;
     private final ObjectMapper json;
     private final ScheduledExecutorService heartbeats;
+    private final AtomicInteger openStreams = new AtomicInteger();
 
     ApiRoutes(
             Blog blog, Sessions sessions, ObjectMapper json, ScheduledExecutorService heartbeats) {
@@ -36,6 +38,22 @@ final class ApiRoutes {
         this.sessions = sessions;
         this.json = json;
         this.heartbeats = heartbeats;
+    }
+
+    /**
+     * Waits until every open event stream has ended and been completed, so a stopping server ends
+     * its streams cleanly instead of cutting them. Blocks at most {@code timeout}.
+     */
+    void awaitStreams(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (openStreams.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     void register(RoutesConfig routes) {
@@ -114,11 +132,13 @@ final class ApiRoutes {
         ScheduledFuture<?> heartbeat =
                 heartbeats.scheduleAtFixedRate(
                         stream::heartbeat, HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
+        openStreams.incrementAndGet();
         try {
             run.stream(stream::send);
         } finally {
             heartbeat.cancel(false);
             stream.finish();
+            openStreams.decrementAndGet();
         }
     }
 

@@ -49,9 +49,20 @@ final class EventStream {
         return closed;
     }
 
-    /** Marks the stream done without calling {@code onClose}: the run ended, not the client. */
+    /**
+     * Ends the response (its last chunk is written now, not after the handler returns) without
+     * calling {@code onClose}: the run ended, not the client.
+     */
     synchronized void finish() {
+        if (closed) {
+            return;
+        }
         closed = true;
+        try {
+            out.close();
+        } catch (IOException e) {
+            // The client left at the very end; nothing is lost.
+        }
     }
 
     private void write(String text) {

@@ -9,6 +9,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -25,6 +26,7 @@ public final class WebServer implements AutoCloseable {
 
     private final Config config;
     private final Javalin app;
+    private final ApiRoutes api;
     private final ScheduledExecutorService heartbeats;
 
     public WebServer(
@@ -41,7 +43,7 @@ public final class WebServer implements AutoCloseable {
                             t.setDaemon(true);
                             return t;
                         });
-        var api = new ApiRoutes(blog, sessions, json, heartbeats);
+        this.api = new ApiRoutes(blog, sessions, json, heartbeats);
         var pages = new PageRoutes(config, blog);
         this.app =
                 Javalin.create(
@@ -126,6 +128,7 @@ public final class WebServer implements AutoCloseable {
 
     @Override
     public void close() {
+        api.awaitStreams(Duration.ofSeconds(5));
         app.stop();
         heartbeats.shutdownNow();
     }
