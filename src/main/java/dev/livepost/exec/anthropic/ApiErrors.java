@@ -1,0 +1,127 @@
+package dev.livepost.exec.anthropic;
+
+import com.anthropic.errors.AnthropicIoException;
+import com.anthropic.errors.AnthropicServiceException;
+import com.anthropic.errors.PermissionDeniedException;
+import com.anthropic.errors.RateLimitException;
+import com.anthropic.errors.SseException;
+import com.anthropic.errors.UnauthorizedException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+
+/** Turns the SDK's exceptions into what the reader is told. Stateless. */
+final class ApiErrors {
+    private ApiErrors() {}
+
+    /** Whether a failed request named a container that no longer exists (expired or unknown). */
+    static boolean containerGone(RuntimeException e) {
+        if (!(e instanceof AnthropicServiceException s) || e instanceof SseException) {
+            return false;
+        }
+        int status = s.statusCode();
+        String message = s.apiMessage().orElse("").toLowerCase(Locale.ROOT);
+        return (status == 400 || status == 404)
+                && message.contains("container")
+                && (message.contains("expired")
+                        || message.contains("not found")
+                        || message.contains("does not exist")
+                        || message.contains("unknown")
+                        || message.contains("invalid"));
+    }
+
+    /** How long a 429 asks us to wait, if it says. */
+    static Optional<Duration> retryAfter(RuntimeException e) {
+        if (!(e instanceof RateLimitException r)) {
+            return Optional.empty();
+        }
+        var values = r.headers().values("retry-after");
+        if (values.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            double seconds = Double.parseDouble(values.get(0).trim());
+            return Optional.of(Duration.ofMillis((long) (seconds * 1000)));
+        } catch (NumberFormatException ex) {
+            return Optional.empty(); // an HTTP date: treat as long
+        }
+    }
+
+    /** The reader-facing failure for any exception thrown while talking to the API. */
+    static UpstreamException translate(RuntimeException e) {
+        if (e instanceof UpstreamException u) {
+            return u;
+        }
+        if (e instanceof SseException s) {
+            return fromErrorType(s.type().map(t -> t.asString()).orElse(""), s, e);
+        }
+        if (e instanceof UnauthorizedException || e instanceof PermissionDeniedException) {
+            return new UpstreamException(
+                    "upstream_unauthorized",
+                    "The Anthropic API key was rejected (HTTP "
+                            + ((AnthropicServiceException) e).statusCode()
+                            + "); check ANTHROPIC_API_KEY.",
+                    e);
+        }
+        if (e instanceof RateLimitException) {
+            String wait = retryAfter(e).map(d -> " in " + d.toSeconds() + " s").orElse(" later");
+            return new UpstreamException(
+                    "rate_limited",
+                    "Anthropic's API is rate limiting this server; try again" + wait + ".",
+                    e);
+        }
+        if (e instanceof AnthropicServiceException s) {
+            int status = s.statusCode();
+            if (status == 529 || status >= 500) {
+                return new UpstreamException(
+                        "upstream_overloaded",
+                        "Anthropic's API is overloaded or failing (HTTP "
+                                + status
+                                + "); try again in a minute.",
+                        e);
+            }
+            return new UpstreamException(
+                    "upstream_rejected",
+                    "Anthropic's API refused the request (HTTP "
+                            + status
+                            + "): "
+                            + s.apiMessage().orElse("no details"),
+                    e);
+        }
+        if (e instanceof AnthropicIoException) {
+            return disconnected(e);
+        }
+        return new UpstreamException(
+                "upstream_error", "Talking to Anthropic's API failed: " + e.getMessage(), e);
+    }
+
+    static UpstreamException disconnected(Throwable cause) {
+        return new UpstreamException(
+                "upstream_disconnected",
+                "The connection to Anthropic's API was lost before the run finished; try again.",
+                cause);
+    }
+
+    private static UpstreamException fromErrorType(
+            String type, SseException s, RuntimeException e) {
+        String detail = s.apiMessage().map(m -> ": " + m).orElse("");
+        switch (type) {
+            case "overloaded_error":
+            case "api_error":
+                return new UpstreamException(
+                        "upstream_overloaded",
+                        "Anthropic's API is overloaded or failing" + detail + "; try again soon.",
+                        e);
+            case "rate_limit_error":
+                return new UpstreamException(
+                        "rate_limited",
+                        "Anthropic's API is rate limiting this server" + detail + ".",
+                        e);
+            default:
+                return new UpstreamException(
+                        "upstream_error",
+                        "Anthropic's API reported an error mid-answer" + detail + ".",
+                        e);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.livepost.exec.anthropic;
+
+/** What Livepost tells Claude. Constants only. */
+final class Prompts {
+    private Prompts() {}
+
+    /**
+     * Code mode: Claude is only the courier of the reader's code. The command is checked against
+     * what Claude runs, so a changed command ends the run instead of running someone else's code.
+     */
+    static final String CODE_SYSTEM =
+            """
+            You are the execution backend of a blog's code runner. The user message holds one \
+            bash command between <command> and </command>. Call the bash_code_execution tool \
+            exactly once with that command as its input, character for character: do not \
+            change, fix, reformat, shorten or explain it, and run nothing else. After the tool \
+            result arrives, reply with the single word: done.""";
+
+    static final String PROMPT_SYSTEM =
+            """
+            You are helping a reader of a technical blog. Do what the reader asks by writing and \
+            running code with the code execution tool, then answer briefly. Python 3 with numpy, \
+            pandas and matplotlib is available. Save plots and any files the reader should get \
+            in /tmp/outputs (create it if needed); they are shown to the reader. Files from \
+            earlier requests of this reader may still be in the container.""";
+
+    static String codeMessage(String command) {
+        return "<command>\n" + command + "\n</command>";
+    }
+}

@@ -1,0 +1,568 @@
+package dev.livepost.exec.anthropic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.livepost.exec.FileNames;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+
+/**
+ * A stand-in for Anthropic's API on loopback that speaks its wire protocol: {@code POST
+ * /v1/messages} answered as {@code text/event-stream} with the documented events and blocks, JSON
+ * error bodies with their statuses, and the Files API. Bash commands really run, each container
+ * being a session of the real local executor's sandbox ({@link SandboxContainer}). Its "model"
+ * obeys Livepost's code-mode system prompt (runs exactly the command it is given) and in prompt
+ * mode follows a script: it counts the words of the request with a Python file it writes and runs.
+ * It checks the headers and body shape of every request and records requests and violations for the
+ * tests. Thread-safe.
+ */
+final class FakeAnthropic implements AutoCloseable {
+    static final String KEY = "sk-ant-fake-key";
+    static final String VERSION = "2023-06-01";
+    static final List<String> BETAS =
+            List.of("code-execution-2025-08-25", "files-api-2025-04-14", "skills-2025-10-02");
+    private static final Pattern COMMAND =
+            Pattern.compile("<command>\\n(.*)\\n</command>", Pattern.DOTALL);
+
+    /** One request as it arrived. */
+    record Recorded(String method, String path, Map<String, List<String>> headers, JsonNode body) {
+        String header(String name) {
+            return headers.entrySet().stream()
+                    .filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> String.join(",", e.getValue()))
+                    .findFirst()
+                    .orElse(null);
+        }
+    }
+
+    /** Something to go wrong in an upcoming {@code /v1/messages} request. */
+    sealed interface Fault {}
+
+    /** Answer with this HTTP error instead of a stream. */
+    record HttpError(int status, String type, String message, String retryAfter) implements Fault {}
+
+    /** Send {@code event: error} before or after the tool result. */
+    record StreamError(String type, String message, boolean afterResult) implements Fault {}
+
+    /** Cut the stream after the tool call, before or after its result. */
+    record Drop(boolean afterResult) implements Fault {}
+
+    /** Answer the tool call with a code execution error instead of running it. */
+    record ToolError(String errorCode) implements Fault {}
+
+    /** The "model" runs a different command than it was asked to. */
+    record ChangeCommand() implements Fault {}
+
+    /** The "model" answers in words and runs nothing. */
+    record NoTool() implements Fault {}
+
+    /** The stream starts, then nothing comes until the client goes away. */
+    record Stall() implements Fault {}
+
+    /** Wait for this latch after the first text block (to see events arrive mid-response). */
+    record Hold(java.util.concurrent.CountDownLatch release) implements Fault {}
+
+    final List<Recorded> requests = new CopyOnWriteArrayList<>();
+    final List<String> violations = new CopyOnWriteArrayList<>();
+    private final ObjectMapper json = new ObjectMapper();
+    private final HttpServer server;
+    private final ConcurrentLinkedDeque<Fault> faults = new ConcurrentLinkedDeque<>();
+    private final Map<String, FakeContainer> containers = new ConcurrentHashMap<>();
+    private final Set<String> expired = ConcurrentHashMap.newKeySet();
+    private final Map<String, Path> files = new ConcurrentHashMap<>();
+    private final AtomicInteger ids = new AtomicInteger();
+    private final Path filesRoot;
+    private final java.util.concurrent.ExecutorService handlers = Executors.newCachedThreadPool();
+    private dev.livepost.exec.Executor local; // guarded by this
+    private Path localData; // guarded by this
+    volatile Duration execLimit = Duration.ofSeconds(60);
+
+    /** How many bash commands have started running, over all containers. */
+    final AtomicInteger execs = new AtomicInteger();
+
+    FakeAnthropic() {
+        try {
+            server =
+                    HttpServer.create(
+                            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            filesRoot = Files.createTempDirectory("fake-files-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.setExecutor(handlers);
+        server.createContext("/v1/messages", this::messages);
+        server.createContext("/v1/files/", this::files);
+        server.start();
+    }
+
+    URI baseUrl() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    void enqueue(Fault fault) {
+        faults.add(fault);
+    }
+
+    /** A new container: a session in a sandbox of the real local executor. */
+    private FakeContainer newContainer(String id) {
+        return new SandboxContainer(id, sandboxes());
+    }
+
+    /** The local executor whose sandboxes stand in for Anthropic's containers, made on demand. */
+    private synchronized dev.livepost.exec.Executor sandboxes() {
+        if (local == null) {
+            try {
+                localData = Files.createTempDirectory("fake-sandboxes-");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            var config =
+                    dev.livepost.Config.parse(
+                                    List.of("--data", localData.toString()), Map.of(), localData)
+                            .withPoolSize(1);
+            local = new dev.livepost.exec.local.LocalExecutor(config);
+            if (!local.health().available()) {
+                throw new IllegalStateException(
+                        "the local sandbox the fake's containers run in is unavailable: "
+                                + local.health().detail());
+            }
+        }
+        return local;
+    }
+
+    FakeContainer container(String id) {
+        return containers.get(id);
+    }
+
+    int containerCount() {
+        return containers.size();
+    }
+
+    /** The container is gone: requests naming it fail as Anthropic's do. */
+    void expire(String id) {
+        expired.add(id);
+        FakeContainer c = containers.remove(id);
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    List<Recorded> messageRequests() {
+        return requests.stream().filter(r -> r.path().equals("/v1/messages")).toList();
+    }
+
+    Recorded lastMessageRequest() {
+        var all = messageRequests();
+        return all.get(all.size() - 1);
+    }
+
+    private String newId(String prefix) {
+        return prefix
+                + "_01"
+                + HexFormat.of().formatHex(new byte[] {(byte) ids.incrementAndGet()})
+                + Long.toHexString(System.nanoTime());
+    }
+
+    // ---- /v1/messages ------------------------------------------------------------------------
+
+    private void messages(HttpExchange ex) throws IOException {
+        try (ex) {
+            JsonNode body = json.readTree(ex.getRequestBody());
+            requests.add(
+                    new Recorded(
+                            ex.getRequestMethod(),
+                            "/v1/messages",
+                            Map.copyOf(ex.getRequestHeaders()),
+                            body));
+            if (!authorized(ex)) {
+                return;
+            }
+            checkMessageRequest(ex, body);
+            Fault fault = faults.poll();
+            if (fault instanceof HttpError e) {
+                if (e.retryAfter() != null) {
+                    ex.getResponseHeaders().add("retry-after", e.retryAfter());
+                }
+                error(ex, e.status(), e.type(), e.message());
+                return;
+            }
+            FakeContainer container = containerFor(ex, body);
+            if (container == null) {
+                return;
+            }
+            var sse = new FakeStream(ex, json, this::newId);
+            if (fault instanceof Stall) {
+                sse.messageStart();
+                while (true) {
+                    sse.ping();
+                    sleep(200);
+                }
+            }
+            String system = body.path("system").asText("");
+            JsonNode messages = body.path("messages");
+            JsonNode last = messages.get(messages.size() - 1);
+            if (system.contains("character for character")) {
+                var m = COMMAND.matcher(text(messages.get(0)));
+                if (!m.matches()) {
+                    violations.add("code mode without a <command>: " + text(messages.get(0)));
+                }
+                codeMode(sse, container, m.matches() ? m.group(1) : "true", fault);
+            } else {
+                promptMode(
+                        sse,
+                        container,
+                        text(messages.get(0)),
+                        last.path("role").asText().equals("assistant"),
+                        last,
+                        fault);
+            }
+        } catch (FakeStream.Gone gone) {
+            // the client closed the stream: normal for interrupts
+        }
+    }
+
+    private boolean authorized(HttpExchange ex) throws IOException {
+        if (!KEY.equals(ex.getRequestHeaders().getFirst("x-api-key"))) {
+            error(ex, 401, "authentication_error", "invalid x-api-key");
+            return false;
+        }
+        return true;
+    }
+
+    private void checkMessageRequest(HttpExchange ex, JsonNode body) {
+        var h = ex.getRequestHeaders();
+        if (!VERSION.equals(h.getFirst("anthropic-version"))) {
+            violations.add("anthropic-version " + h.getFirst("anthropic-version"));
+        }
+        String beta = String.join(",", h.getOrDefault("anthropic-beta", List.of()));
+        for (String b : BETAS) {
+            if (!List.of(beta.split("\\s*,\\s*")).contains(b)) {
+                violations.add("anthropic-beta lacks " + b + ": " + beta);
+            }
+        }
+        if (!body.path("stream").asBoolean(false)) {
+            violations.add("stream is not true");
+        }
+        boolean tool = false;
+        for (JsonNode t : body.path("tools")) {
+            tool |=
+                    t.path("type").asText().equals("code_execution_20250825")
+                            && t.path("name").asText().equals("code_execution");
+        }
+        if (!tool) {
+            violations.add("no code_execution_20250825 tool: " + body.path("tools"));
+        }
+        if (!body.path("model").isTextual() || !body.path("max_tokens").canConvertToLong()) {
+            violations.add("model or max_tokens missing");
+        }
+    }
+
+    private FakeContainer containerFor(HttpExchange ex, JsonNode body) throws IOException {
+        JsonNode c = body.path("container");
+        String id =
+                c.isTextual()
+                        ? c.asText()
+                        : c.path("id").isTextual() ? c.path("id").asText() : null;
+        if (id == null) {
+            var fresh = newContainer(newId("container"));
+            containers.put(fresh.id(), fresh);
+            return fresh;
+        }
+        FakeContainer existing = containers.get(id);
+        if (existing == null) {
+            error(
+                    ex,
+                    400,
+                    "invalid_request_error",
+                    expired.contains(id)
+                            ? "Container '" + id + "' has expired"
+                            : "Container '" + id + "' not found");
+            return null;
+        }
+        return existing;
+    }
+
+    private static String text(JsonNode message) {
+        JsonNode content = message.path("content");
+        if (content.isTextual()) {
+            return content.asText();
+        }
+        var sb = new StringBuilder();
+        content.forEach(b -> sb.append(b.path("text").asText("")));
+        return sb.toString();
+    }
+
+    private void codeMode(FakeStream sse, FakeContainer container, String command, Fault fault)
+            throws IOException {
+        sse.messageStart();
+        sse.ping();
+        sse.unknownEvent();
+        if (fault instanceof NoTool) {
+            sse.textBlock("I would rather not run that.");
+            sse.end("end_turn", container);
+            return;
+        }
+        sse.textBlock("I'll run the command exactly as given.");
+        String run = fault instanceof ChangeCommand ? "echo tampered" : command;
+        String toolId =
+                sse.toolUse("bash_code_execution", json.createObjectNode().put("command", run));
+        if (fault instanceof Drop d && !d.afterResult()) {
+            sse.cut();
+            return;
+        }
+        if (fault instanceof StreamError e && !e.afterResult()) {
+            sse.error(e.type(), e.message());
+            return;
+        }
+        if (fault instanceof ToolError e) {
+            sse.bashError(toolId, e.errorCode());
+        } else {
+            runBash(sse, toolId, container, run);
+        }
+        if (fault instanceof StreamError e) {
+            sse.error(e.type(), e.message());
+            return;
+        }
+        if (fault instanceof Drop) {
+            sse.cut();
+            return;
+        }
+        sse.textBlock("done");
+        sse.end("end_turn", container);
+    }
+
+    private void promptMode(
+            FakeStream sse,
+            FakeContainer container,
+            String prompt,
+            boolean continuing,
+            JsonNode last,
+            Fault fault)
+            throws IOException {
+        sse.messageStart();
+        if (!continuing) {
+            sse.textBlock("I'll count the words of your request with a small Python script.");
+            if (fault instanceof Hold h) {
+                await(h.release());
+            }
+            var words = json.createArrayNode();
+            for (String w : prompt.toLowerCase().split("\\s+")) {
+                if (!w.isBlank()) {
+                    words.add(w);
+                }
+            }
+            String script =
+                    "words = "
+                            + words
+                            + "\nprint(len(words))\n"
+                            + "if 'plot' in words:\n"
+                            + "    import os, matplotlib\n    matplotlib.use('Agg')\n"
+                            + "    import matplotlib.pyplot as plt\n    os.makedirs('/tmp/outputs', exist_ok=True)\n"
+                            + "    plt.plot([len(w) for w in words])\n    plt.savefig('/tmp/outputs/words.png')\n";
+            var input =
+                    json.createObjectNode()
+                            .put("command", "create")
+                            .put("path", "/tmp/work/count.py")
+                            .put("file_text", script);
+            String editId = sse.toolUse("text_editor_code_execution", input);
+            container.write("/tmp/work/count.py", script);
+            sse.editorCreated(editId);
+            if (prompt.contains("pause")) {
+                sse.end("pause_turn", container);
+                return;
+            }
+        } else if (prompt.contains("forever")) {
+            sse.textBlock("Still thinking.");
+            sse.end("pause_turn", container);
+            return;
+        } else {
+            boolean sawEditor = false;
+            for (JsonNode b : last.path("content")) {
+                sawEditor |=
+                        b.path("type").asText().equals("server_tool_use")
+                                && b.path("name").asText().equals("text_editor_code_execution");
+            }
+            if (!sawEditor) {
+                violations.add(
+                        "pause_turn continuation without the paused assistant content: " + last);
+            }
+        }
+        String toolId =
+                sse.toolUse(
+                        "bash_code_execution",
+                        json.createObjectNode().put("command", "cd /tmp/work && python3 count.py"));
+        if (fault instanceof ToolError e) {
+            sse.bashError(toolId, e.errorCode());
+            sse.end("end_turn", container);
+            return;
+        }
+        String out = runBash(sse, toolId, container, "cd /tmp/work && python3 count.py");
+        sse.textBlock("Your request has " + out.strip() + " words.");
+        sse.end("end_turn", container);
+    }
+
+    private static void deleteTree(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void await(java.util.concurrent.CountDownLatch latch) {
+        try {
+            if (!latch.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never released the fake");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Runs the command in the container, pinging while it runs, and sends its result. */
+    private String runBash(FakeStream sse, String toolId, FakeContainer container, String command) {
+        execs.incrementAndGet();
+        FakeContainer.Exec r = sse.pinging(gone -> container.exec(command, execLimit, gone));
+        if (r.cancelled()) {
+            throw new FakeStream.Gone(new IOException("client went away"));
+        }
+        if (r.timedOut()) {
+            sse.bashError(toolId, "execution_time_exceeded");
+            return "";
+        }
+        var fileIds = new ArrayList<String>();
+        r.outputs()
+                .forEach(
+                        (name, bytes) -> {
+                            String fileId = newId("file");
+                            try {
+                                Path copy =
+                                        Files.createDirectories(filesRoot.resolve(fileId))
+                                                .resolve(name);
+                                Files.write(copy, bytes);
+                                files.put(fileId, copy);
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                            fileIds.add(fileId);
+                        });
+        sse.bashResult(toolId, r.stdout(), r.stderr(), r.returnCode(), fileIds);
+        return r.stdout();
+    }
+
+    private void error(HttpExchange ex, int status, String type, String message)
+            throws IOException {
+        ObjectNode body = json.createObjectNode().put("type", "error");
+        body.putObject("error").put("type", type).put("message", message);
+        byte[] bytes = json.writeValueAsBytes(body);
+        ex.getResponseHeaders().add("content-type", "application/json");
+        ex.getResponseHeaders().add("request-id", "req_fake");
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+    }
+
+    // ---- /v1/files ---------------------------------------------------------------------------
+
+    private void files(HttpExchange ex) throws IOException {
+        try (ex) {
+            String path = ex.getRequestURI().getPath();
+            requests.add(
+                    new Recorded(
+                            ex.getRequestMethod(), path, Map.copyOf(ex.getRequestHeaders()), null));
+            if (!authorized(ex)) {
+                return;
+            }
+            String beta =
+                    String.join(
+                            ",", ex.getRequestHeaders().getOrDefault("anthropic-beta", List.of()));
+            if (!beta.contains("files-api-2025-04-14")) {
+                violations.add("files request without the files beta: " + beta);
+            }
+            String rest = path.substring("/v1/files/".length());
+            boolean content = rest.endsWith("/content");
+            String id = content ? rest.substring(0, rest.length() - "/content".length()) : rest;
+            Path file = files.get(id);
+            if (file == null || !Files.exists(file)) {
+                error(ex, 404, "not_found_error", "File not found: " + id);
+                return;
+            }
+            if (content) {
+                byte[] bytes = Files.readAllBytes(file);
+                ex.getResponseHeaders()
+                        .add("content-type", FileNames.mimeOf(file.getFileName().toString()));
+                ex.sendResponseHeaders(200, bytes.length);
+                ex.getResponseBody().write(bytes);
+                return;
+            }
+            ObjectNode meta =
+                    json.createObjectNode()
+                            .put("id", id)
+                            .put("type", "file")
+                            .put("filename", file.getFileName().toString())
+                            .put("mime_type", FileNames.mimeOf(file.getFileName().toString()))
+                            .put("size_bytes", Files.size(file))
+                            .put("created_at", Instant.now().toString())
+                            .put("downloadable", true);
+            byte[] bytes = json.writeValueAsBytes(meta);
+            ex.getResponseHeaders().add("content-type", "application/json");
+            ex.sendResponseHeaders(200, bytes.length);
+            ex.getResponseBody().write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        handlers.shutdownNow();
+        containers.values().forEach(FakeContainer::close);
+        containers.clear();
+        synchronized (this) {
+            if (local != null) {
+                local.close();
+            }
+            if (localData != null) {
+                deleteTree(localData);
+            }
+        }
+        try (var paths = Files.walk(filesRoot)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,232 @@
+package dev.livepost.exec.anthropic;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Writes one Messages API response as {@code text/event-stream}, block by block. Not thread-safe
+ * apart from {@link #ping}.
+ */
+final class FakeStream {
+    /** The client closed the stream. */
+    static final class Gone extends RuntimeException {
+        Gone(IOException cause) {
+            super(cause);
+        }
+    }
+
+    private final ObjectMapper json;
+    private final Function<String, String> ids;
+    private final OutputStream out;
+    private int index;
+
+    FakeStream(HttpExchange ex, ObjectMapper json, Function<String, String> ids)
+            throws IOException {
+        this.json = json;
+        this.ids = ids;
+        ex.getResponseHeaders().add("content-type", "text/event-stream; charset=utf-8");
+        ex.getResponseHeaders().add("cache-control", "no-cache");
+        ex.sendResponseHeaders(200, 0);
+        this.out = ex.getResponseBody();
+    }
+
+    void event(String type, ObjectNode data) {
+        data.put("type", type);
+        write("event: " + type + "\ndata: " + data + "\n\n");
+    }
+
+    /** An event type this client does not know yet; clients must ignore it. */
+    void unknownEvent() {
+        write("event: status_update\ndata: {\"type\": \"status_update\", \"x\": 1}\n\n");
+    }
+
+    void ping() {
+        write("event: ping\ndata: {\"type\": \"ping\"}\n\n");
+    }
+
+    private synchronized void write(String s) {
+        try {
+            out.write(s.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException e) {
+            throw new Gone(e);
+        }
+    }
+
+    void messageStart() {
+        ObjectNode m =
+                json.createObjectNode()
+                        .put("id", ids.apply("msg"))
+                        .put("type", "message")
+                        .put("role", "assistant")
+                        .put("model", "claude-fake");
+        m.putArray("content");
+        m.putNull("stop_reason");
+        m.putNull("stop_sequence");
+        m.putNull("container");
+        m.putObject("usage").put("input_tokens", 12).put("output_tokens", 1);
+        ObjectNode e = json.createObjectNode();
+        e.set("message", m);
+        event("message_start", e);
+    }
+
+    void textBlock(String text) {
+        int i = index++;
+        ObjectNode start = json.createObjectNode().put("index", i);
+        start.putObject("content_block").put("type", "text").put("text", "");
+        event("content_block_start", start);
+        for (String piece : pieces(text, 3)) {
+            ObjectNode d = json.createObjectNode().put("index", i);
+            d.putObject("delta").put("type", "text_delta").put("text", piece);
+            event("content_block_delta", d);
+        }
+        stop(i);
+    }
+
+    /** A server tool call whose input arrives as {@code input_json_delta} pieces cut mid-JSON. */
+    String toolUse(String name, ObjectNode input) {
+        int i = index++;
+        String id = ids.apply("srvtoolu");
+        ObjectNode start = json.createObjectNode().put("index", i);
+        ObjectNode block =
+                start.putObject("content_block")
+                        .put("type", "server_tool_use")
+                        .put("id", id)
+                        .put("name", name);
+        block.putObject("input");
+        event("content_block_start", start);
+        ping();
+        for (String piece : pieces(input.toString(), 4)) {
+            ObjectNode d = json.createObjectNode().put("index", i);
+            d.putObject("delta").put("type", "input_json_delta").put("partial_json", piece);
+            event("content_block_delta", d);
+        }
+        stop(i);
+        return id;
+    }
+
+    /** Runs {@code task} while sending a ping every 200 ms; tells it when the client is gone. */
+    <T> T pinging(java.util.function.Function<java.util.function.BooleanSupplier, T> task) {
+        var gone = new java.util.concurrent.atomic.AtomicBoolean();
+        var pinger = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        pinger.scheduleAtFixedRate(
+                () -> {
+                    try {
+                        ping();
+                    } catch (Gone e) {
+                        gone.set(true);
+                    }
+                },
+                200,
+                200,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+        try {
+            return task.apply(gone::get);
+        } finally {
+            pinger.shutdownNow();
+        }
+    }
+
+    /** A finished bash call, with the Files API ids of the files it wrote. */
+    void bashResult(
+            String toolId, String stdout, String stderr, int returnCode, List<String> fileIds) {
+        int i = index++;
+        ObjectNode start = json.createObjectNode().put("index", i);
+        ObjectNode block =
+                start.putObject("content_block")
+                        .put("type", "bash_code_execution_tool_result")
+                        .put("tool_use_id", toolId);
+        ObjectNode content =
+                block.putObject("content")
+                        .put("type", "bash_code_execution_result")
+                        .put("stdout", stdout)
+                        .put("stderr", stderr)
+                        .put("return_code", returnCode);
+        ArrayNode outputs = content.putArray("content");
+        fileIds.forEach(
+                id ->
+                        outputs.addObject()
+                                .put("type", "bash_code_execution_output")
+                                .put("file_id", id));
+        event("content_block_start", start);
+        stop(i);
+    }
+
+    void bashError(String toolId, String code) {
+        int i = index++;
+        ObjectNode start = json.createObjectNode().put("index", i);
+        ObjectNode block =
+                start.putObject("content_block")
+                        .put("type", "bash_code_execution_tool_result")
+                        .put("tool_use_id", toolId);
+        block.putObject("content")
+                .put("type", "bash_code_execution_tool_result_error")
+                .put("error_code", code);
+        event("content_block_start", start);
+        stop(i);
+    }
+
+    void editorCreated(String toolId) {
+        int i = index++;
+        ObjectNode start = json.createObjectNode().put("index", i);
+        ObjectNode block =
+                start.putObject("content_block")
+                        .put("type", "text_editor_code_execution_tool_result")
+                        .put("tool_use_id", toolId);
+        block.putObject("content")
+                .put("type", "text_editor_code_execution_create_result")
+                .put("is_file_update", false);
+        event("content_block_start", start);
+        stop(i);
+    }
+
+    void stop(int i) {
+        event("content_block_stop", json.createObjectNode().put("index", i));
+    }
+
+    void end(String stopReason, FakeContainer container) {
+        ObjectNode d = json.createObjectNode();
+        ObjectNode delta = d.putObject("delta").put("stop_reason", stopReason);
+        delta.putNull("stop_sequence");
+        delta.putObject("container")
+                .put("id", container.id())
+                .put("expires_at", Instant.now().plus(Duration.ofDays(30)).toString());
+        d.putObject("usage").put("output_tokens", 42);
+        event("message_delta", d);
+        event("message_stop", json.createObjectNode());
+    }
+
+    void error(String type, String message) {
+        ObjectNode e = json.createObjectNode();
+        e.putObject("error").put("type", type).put("message", message);
+        event("error", e);
+    }
+
+    /** Ends the response in the middle of a message, as a dropped connection does. */
+    void cut() {
+        write("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"ind");
+    }
+
+    /** Splits {@code s} into about {@code n} pieces at arbitrary points (mid-word, mid-JSON). */
+    static List<String> pieces(String s, int n) {
+        var out = new ArrayList<String>();
+        int size = Math.max(1, s.length() / n);
+        for (int at = 0; at < s.length(); at += size) {
+            out.add(s.substring(at, Math.min(s.length(), at + size)));
+        }
+        if (out.isEmpty()) {
+            out.add("");
+        }
+        return out;
+    }
+}

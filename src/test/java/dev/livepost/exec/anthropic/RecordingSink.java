@@ -1,0 +1,60 @@
+package dev.livepost.exec.anthropic;
+
+import dev.livepost.exec.FileNames;
+import dev.livepost.exec.RunEvent;
+import dev.livepost.exec.RunSink;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+
+/** Keeps every event and file of a run, in order, for assertions. */
+final class RecordingSink implements RunSink {
+    final List<RunEvent> events = new CopyOnWriteArrayList<>();
+    final Map<String, byte[]> files = new ConcurrentHashMap<>();
+
+    @Override
+    public void emit(RunEvent event) {
+        events.add(event);
+    }
+
+    @Override
+    public void file(String name, String mime, byte[] content) {
+        files.put(name, content);
+        String type = mime == null ? FileNames.mimeOf(name) : mime;
+        events.add(new RunEvent.File(name, name, type, content.length, "/files/" + name));
+    }
+
+    String stdout() {
+        return events.stream()
+                .filter(e -> e instanceof RunEvent.Stdout)
+                .map(e -> ((RunEvent.Stdout) e).text())
+                .collect(Collectors.joining());
+    }
+
+    String stderr() {
+        return events.stream()
+                .filter(e -> e instanceof RunEvent.Stderr)
+                .map(e -> ((RunEvent.Stderr) e).text())
+                .collect(Collectors.joining());
+    }
+
+    String text() {
+        return events.stream()
+                .filter(e -> e instanceof RunEvent.Text)
+                .map(e -> ((RunEvent.Text) e).text())
+                .collect(Collectors.joining());
+    }
+
+    List<String> notices() {
+        return events.stream()
+                .filter(e -> e instanceof RunEvent.Notice)
+                .map(e -> ((RunEvent.Notice) e).message())
+                .toList();
+    }
+
+    <T extends RunEvent> List<T> all(Class<T> type) {
+        return events.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+}

@@ -1,0 +1,168 @@
+package dev.livepost.exec.anthropic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.livepost.exec.Executor;
+import dev.livepost.exec.ExecutorSession;
+import dev.livepost.exec.RunEvent;
+import dev.livepost.exec.RunRequest;
+import dev.livepost.exec.RunSink;
+import dev.livepost.exec.SessionSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A {@link FakeContainer} inside one session of the real local executor: each bash command runs
+ * through the session's sandbox kernel as {@code subprocess.Popen(['bash', '-c', cmd])}. The
+ * sandbox has its own {@code /tmp} and keeps background processes (the Livepost kernel) and files
+ * between commands, like an Anthropic container.
+ */
+final class SandboxContainer implements FakeContainer {
+    private static final String MARK = "LPFAKE-RESULT ";
+
+    /** Runs one command in its own process group, so a timeout or cancel kills all of it. */
+    private static final String RUNNER =
+            """
+            def _lpfake(cmd, limit):
+                import base64, json, os, signal, subprocess
+                def stamps():
+                    d, r = '/tmp/outputs', {}
+                    if os.path.isdir(d):
+                        for n in os.listdir(d):
+                            p = os.path.join(d, n)
+                            if os.path.isfile(p):
+                                st = os.stat(p)
+                                r[n] = [st.st_size, st.st_mtime_ns]
+                    return r
+                before = stamps()
+                p = subprocess.Popen(['bash', '-c', base64.b64decode(cmd).decode()], cwd='/tmp',
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, start_new_session=True,
+                                     env={'PATH': '/usr/bin:/bin', 'HOME': '/tmp', 'LANG': 'C.UTF-8'})
+                timed_out = False
+                try:
+                    out, err = p.communicate(timeout=limit)
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    out, err = p.communicate()
+                    timed_out = True
+                except KeyboardInterrupt:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.communicate()
+                    raise
+                files = {}
+                for n, s in stamps().items():
+                    if before.get(n) != s:
+                        with open('/tmp/outputs/' + n, 'rb') as f:
+                            files[n] = base64.b64encode(f.read()).decode()
+                print('%s' + json.dumps({'stdout': out.decode('utf-8', 'replace'),
+                                         'stderr': err.decode('utf-8', 'replace'),
+                                         'rc': p.returncode, 'timedOut': timed_out,
+                                         'files': files}), flush=True)
+            """
+                    .formatted(MARK);
+
+    private final String id;
+    private final ExecutorSession session;
+    private final ObjectMapper json = new ObjectMapper();
+
+    SandboxContainer(String id, Executor local) {
+        this.id = id;
+        this.session = local.open(new SessionSpec("fake/" + id, "python", false, List.of()));
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public synchronized Exec exec(String command, Duration limit, BooleanSupplier cancelled) {
+        String b64 = Base64.getEncoder().encodeToString(command.getBytes(StandardCharsets.UTF_8));
+        String code = RUNNER + "_lpfake('" + b64 + "', " + limit.toMillis() / 1000.0 + ")\n";
+        var out = new StringBuilder();
+        var err = new StringBuilder();
+        RunSink sink =
+                new RunSink() {
+                    @Override
+                    public synchronized void emit(RunEvent event) {
+                        if (event instanceof RunEvent.Stdout o) {
+                            out.append(o.text());
+                        } else if (event instanceof RunEvent.Stderr e) {
+                            err.append(e.text());
+                        }
+                    }
+
+                    @Override
+                    public void file(String name, String mime, byte[] content) {}
+                };
+        var run =
+                CompletableFuture.supplyAsync(
+                        () ->
+                                session.run(
+                                        new RunRequest("fake", code, limit.plusSeconds(30)), sink));
+        boolean stopped = false;
+        while (true) {
+            try {
+                run.get(100, TimeUnit.MILLISECONDS);
+                break;
+            } catch (TimeoutException e) {
+                if (!stopped && cancelled.getAsBoolean()) {
+                    stopped = true;
+                    session.interrupt();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e.getCause());
+            }
+        }
+        String text;
+        synchronized (sink) {
+            text = out.toString();
+        }
+        int at = text.lastIndexOf(MARK);
+        if (stopped) {
+            return new Exec("", "", 137, false, true, java.util.Map.of());
+        }
+        if (at < 0) {
+            throw new IllegalStateException("the sandbox did not run the command: " + text + err);
+        }
+        try {
+            JsonNode r = json.readTree(text.substring(at + MARK.length()));
+            var files = new HashMap<String, byte[]>();
+            r.path("files")
+                    .fields()
+                    .forEachRemaining(
+                            f ->
+                                    files.put(
+                                            f.getKey(),
+                                            Base64.getDecoder().decode(f.getValue().asText())));
+            return new Exec(
+                    r.path("stdout").asText(),
+                    r.path("stderr").asText(),
+                    r.path("rc").asInt(),
+                    r.path("timedOut").asBoolean(),
+                    false,
+                    files);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+}
