@@ -4,21 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.livepost.App;
-import dev.livepost.Config;
+import dev.livepost.testing.Sse;
+import dev.livepost.testing.Sse.Event;
+import dev.livepost.testing.TestApp;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,31 +48,13 @@ class ApiIT {
             """;
 
     @TempDir static Path posts;
-    @TempDir static Path data;
-    static App app;
-    static String base;
-    static final HttpClient http = HttpClient.newHttpClient();
+    static TestApp app;
     static final ObjectMapper json = new ObjectMapper();
-
-    /** One SSE event and when it arrived. */
-    record Event(String name, JsonNode data, long nanos) {}
 
     @BeforeAll
     static void start() throws IOException {
         Files.writeString(posts.resolve("api.md"), POST);
-        var config =
-                Config.parse(
-                        List.of(
-                                "--port",
-                                "0",
-                                "--posts",
-                                posts.toString(),
-                                "--data",
-                                data.toString()),
-                        Map.of("LIVEPOST_POOL_SIZE", "2"),
-                        Path.of("."));
-        app = new App(config);
-        base = "http://127.0.0.1:" + app.start();
+        app = TestApp.start(posts, Map.of("LIVEPOST_POOL_SIZE", "2"));
     }
 
     @AfterAll
@@ -142,9 +123,7 @@ class ApiIT {
         String url = file.data().path("url").asText();
         assertThat(url).startsWith("/api/sessions/" + token + "/files/");
         HttpResponse<byte[]> png =
-                http.send(
-                        HttpRequest.newBuilder(URI.create(base + url)).build(),
-                        HttpResponse.BodyHandlers.ofByteArray());
+                app.http().send(app.request(url).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(png.statusCode()).isEqualTo(200);
         assertThat(png.headers().firstValue("Content-Type")).hasValue("image/png");
         assertThat(png.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
@@ -211,6 +190,26 @@ class ApiIT {
         assertThat(after.get(1).data().path("text").asText()).isEqualTo("kept\n");
     }
 
+    @Test
+    void sessionsBeyondTheLimitAreRefusedWith429() throws Exception {
+        // Its own server, so the other tests here are not limited.
+        try (var limited = TestApp.start(posts, Map.of("LIVEPOST_SESSIONS_PER_MINUTE", "2"))) {
+            String body = "{\"artifact\":\"api/fib\"}";
+            assertThat(limited.post("/api/sessions", body).statusCode()).isEqualTo(201);
+            assertThat(limited.post("/api/sessions", body).statusCode()).isEqualTo(201);
+            var third = limited.post("/api/sessions", body);
+            assertThat(third.statusCode()).as(third.body()).isEqualTo(429);
+            assertThat(third.headers().firstValue("Retry-After"))
+                    .hasValueSatisfying(
+                            v -> assertThat(Integer.parseInt(v)).isGreaterThanOrEqualTo(1));
+            JsonNode error = json.readTree(third.body()).path("error");
+            assertThat(error.path("code").asText()).isEqualTo("rate_limited");
+            assertThat(error.path("message").asText()).isNotBlank();
+            // The limit is per server: the shared one still answers.
+            assertThat(create("api/fib")).isNotBlank();
+        }
+    }
+
     private static String create(String artifact) throws Exception {
         var r = post("/api/sessions", "{\"artifact\":\"" + artifact + "\"}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
@@ -221,72 +220,38 @@ class ApiIT {
 
     /** Runs code and reads the whole event stream. */
     private static List<Event> run(String token, String code) throws Exception {
-        var request =
-                HttpRequest.newBuilder(URI.create(base + "/api/sessions/" + token + "/runs"))
-                        .header("Accept", "text/event-stream")
-                        .header("Content-Type", "application/json")
-                        .POST(
-                                HttpRequest.BodyPublishers.ofString(
-                                        json.writeValueAsString(Map.of("code", code))))
-                        .build();
-        HttpResponse<java.util.stream.Stream<String>> r =
-                http.send(request, HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> r =
+                app.http()
+                        .send(runRequest(token, code).build(), HttpResponse.BodyHandlers.ofLines());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type").orElse(""))
                 .startsWith("text/event-stream");
-        List<Event> events = new ArrayList<>();
-        String[] name = {null};
-        r.body()
-                .forEach(
-                        line -> {
-                            if (line.startsWith("event:")) {
-                                name[0] = line.substring(6).trim();
-                            } else if (line.startsWith("data:")) {
-                                try {
-                                    events.add(
-                                            new Event(
-                                                    name[0],
-                                                    json.readTree(line.substring(5).trim()),
-                                                    System.nanoTime()));
-                                } catch (IOException e) {
-                                    throw new IllegalStateException(e);
-                                }
-                            }
-                        });
-        return events;
+        return Sse.read(r.body());
     }
 
     private static HttpResponse<String> get(String path) throws Exception {
-        return http.send(
-                HttpRequest.newBuilder(URI.create(base + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return app.get(path);
     }
 
     private static HttpResponse<String> post(String path, String body) throws Exception {
-        return http.send(
-                HttpRequest.newBuilder(URI.create(base + path))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return app.post(path, body);
     }
 
     /** Starts a run but reads only the status and body of a refusal. */
     private static HttpResponse<String> postRun(String token, String code) throws Exception {
-        return http.send(
-                HttpRequest.newBuilder(URI.create(base + "/api/sessions/" + token + "/runs"))
-                        .header("Content-Type", "application/json")
-                        .header("Accept", "text/event-stream")
-                        .POST(
-                                HttpRequest.BodyPublishers.ofString(
-                                        json.writeValueAsString(Map.of("code", code))))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return app.send(runRequest(token, code));
+    }
+
+    private static HttpRequest.Builder runRequest(String token, String code) throws Exception {
+        return app.request("/api/sessions/" + token + "/runs")
+                .header("Content-Type", "application/json")
+                .header("Accept", "text/event-stream")
+                .POST(
+                        HttpRequest.BodyPublishers.ofString(
+                                json.writeValueAsString(Map.of("code", code))));
     }
 
     private static HttpResponse<String> delete(String path) throws Exception {
-        return http.send(
-                HttpRequest.newBuilder(URI.create(base + path)).DELETE().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return app.delete(path);
     }
 }
