@@ -109,7 +109,8 @@ public final class TestApp implements AutoCloseable {
         }
     }
 
-    static void deleteRecursively(Path root) {
+    /** Deletes a folder and everything in it. */
+    public static void deleteRecursively(Path root) {
         try (Stream<Path> files = Files.walk(root)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {

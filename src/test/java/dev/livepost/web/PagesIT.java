@@ -3,15 +3,12 @@ package dev.livepost.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.livepost.App;
-import dev.livepost.Config;
 import dev.livepost.blog.Artifact;
 import dev.livepost.blog.Post;
 import dev.livepost.blog.Problem;
+import dev.livepost.testing.TestApp;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
@@ -53,44 +49,28 @@ class PagesIT {
             """;
 
     @TempDir static Path posts;
-    @TempDir static Path data;
+    static TestApp server;
     static App app;
-    static HttpClient http = HttpClient.newHttpClient();
     static String base;
 
     @BeforeAll
     static void start() throws IOException {
-        try (Stream<Path> bundled = Files.list(Path.of("posts"))) {
-            for (Path p : bundled.toList()) {
-                Files.copy(p, posts.resolve(p.getFileName()));
-            }
-        }
+        TestApp.copyBundledPosts(posts);
         Files.writeString(posts.resolve("broken.md"), BROKEN);
-        var config =
-                Config.parse(
-                        List.of(
-                                "--port", "0",
-                                "--posts", posts.toString(),
-                                "--data", data.toString()),
-                        Map.of(),
-                        Path.of("."));
-        app = new App(config);
-        base = "http://127.0.0.1:" + app.start();
+        server = TestApp.start(posts, Map.of());
+        app = server.app();
+        base = server.base();
     }
 
     @AfterAll
     static void stop() {
-        if (app != null) {
-            app.close();
+        if (server != null) {
+            server.close();
         }
     }
 
     static HttpResponse<String> get(String path) throws Exception {
-        return http.send(
-                HttpRequest.newBuilder(URI.create(base + path))
-                        .timeout(Duration.ofSeconds(10))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return server.send(server.request(path).timeout(Duration.ofSeconds(10)));
     }
 
     static Document page(String path, int status) throws Exception {

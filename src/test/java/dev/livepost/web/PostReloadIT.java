@@ -2,16 +2,11 @@ package dev.livepost.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.livepost.App;
-import dev.livepost.Config;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import dev.livepost.testing.TestApp;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,25 +16,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** Posts change while the real server runs: new, edited, deleted, drafts. */
 class PostReloadIT {
     @TempDir Path posts;
-    @TempDir Path data;
-    App app;
-    final HttpClient http = HttpClient.newHttpClient();
-    String base;
+    TestApp app;
 
     @BeforeEach
     void start() throws Exception {
         Files.writeString(
                 posts.resolve("first.md"), "---\ntitle: First\ndate: 2026-01-01\n---\nOne.\n");
-        app =
-                new App(
-                        Config.parse(
-                                List.of(
-                                        "--port", "0",
-                                        "--posts", posts.toString(),
-                                        "--data", data.toString()),
-                                Map.of(),
-                                Path.of(".")));
-        base = "http://127.0.0.1:" + app.start();
+        app = TestApp.start(posts, Map.of());
     }
 
     @AfterEach
@@ -48,11 +31,7 @@ class PostReloadIT {
     }
 
     HttpResponse<String> get(String path) throws Exception {
-        return http.send(
-                HttpRequest.newBuilder(URI.create(base + path))
-                        .timeout(Duration.ofSeconds(10))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return app.send(app.request(path).timeout(Duration.ofSeconds(10)));
     }
 
     /** Longer than the blog's check interval (one second). */
@@ -86,7 +65,7 @@ class PostReloadIT {
         afterACheck();
         assertThat(get("/posts/first").statusCode()).isEqualTo(404);
         assertThat(get("/").statusCode()).isEqualTo(200);
-        assertThat(app.blog().problems())
+        assertThat(app.app().blog().problems())
                 .extracting(Object::toString)
                 .anySatisfy(
                         p -> assertThat(p).startsWith(file + ":3: front matter is not valid YAML"));
@@ -101,15 +80,7 @@ class PostReloadIT {
         assertThat(get("/posts/secret").statusCode()).isEqualTo(404);
         assertThat(get("/").body()).doesNotContain("Secret");
         assertThat(get("/feed.xml").body()).doesNotContain("Secret");
-        var created =
-                http.send(
-                        HttpRequest.newBuilder(URI.create(base + "/api/sessions"))
-                                .POST(
-                                        HttpRequest.BodyPublishers.ofString(
-                                                "{\"artifact\":\"secret/1\"}"))
-                                .header("Content-Type", "application/json")
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
+        var created = app.post("/api/sessions", "{\"artifact\":\"secret/1\"}");
         assertThat(created.statusCode()).isEqualTo(404);
         assertThat(created.body()).contains("artifact_not_found");
     }

@@ -2,10 +2,7 @@ package dev.livepost.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.livepost.App;
-import dev.livepost.Config;
-import java.net.URI;
-import java.net.http.HttpClient;
+import dev.livepost.testing.TestApp;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -20,42 +17,19 @@ import org.junit.jupiter.api.io.TempDir;
 /** Stopping the server while a run streams ends that stream with its last event. */
 class ServerCloseIT {
     @TempDir Path posts;
-    @TempDir Path data;
 
     @Test
     void closeDuringARunEndsTheStream() throws Exception {
         Files.writeString(
                 posts.resolve("p.md"),
                 "---\ntitle: t\ndate: 2026-01-01\n---\n::code-runner{id=a}\n```python\nprint(1)\n```\n");
-        var app =
-                new App(
-                        Config.parse(
-                                List.of(
-                                        "--port",
-                                        "0",
-                                        "--posts",
-                                        posts.toString(),
-                                        "--data",
-                                        data.toString()),
-                                Map.of("LIVEPOST_POOL_SIZE", "1"),
-                                Path.of(".")));
-        String base = "http://127.0.0.1:" + app.start();
-        var http = HttpClient.newHttpClient();
-        String created =
-                http.send(
-                                HttpRequest.newBuilder(URI.create(base + "/api/sessions"))
-                                        .POST(
-                                                HttpRequest.BodyPublishers.ofString(
-                                                        "{\"artifact\":\"p/a\"}"))
-                                        .build(),
-                                HttpResponse.BodyHandlers.ofString())
-                        .body();
+        var app = TestApp.start(posts, Map.of("LIVEPOST_POOL_SIZE", "1"));
+        String created = app.post("/api/sessions", "{\"artifact\":\"p/a\"}").body();
         String token = created.replaceAll(".*\"session\":\"([^\"]+)\".*", "$1");
         CompletableFuture<List<String>> lines =
-                http.sendAsync(
-                                HttpRequest.newBuilder(
-                                                URI.create(
-                                                        base + "/api/sessions/" + token + "/runs"))
+                app.http()
+                        .sendAsync(
+                                app.request("/api/sessions/" + token + "/runs")
                                         .header("Accept", "text/event-stream")
                                         .POST(
                                                 HttpRequest.BodyPublishers.ofString(

@@ -1,15 +1,11 @@
 package dev.livepost.web.browser;
 
-import dev.livepost.App;
-import dev.livepost.Config;
+import dev.livepost.testing.TestApp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The real Livepost server (real blog, real local executor) on a free port with a temporary data
@@ -65,43 +61,27 @@ final class TestServer implements AutoCloseable {
             ```
             """;
 
-    /** The repository's sample posts (tests run in the project folder). */
-    static final Path BUNDLED_POSTS = Path.of("posts");
-
-    private final Path root;
-    final App app;
+    private final Path posts;
+    private final TestApp server;
     final String base;
 
     /**
      * @param allowedOrigins origins allowed to embed runners (CORS), may be empty
      */
     TestServer(List<String> allowedOrigins) throws IOException {
-        root = Files.createTempDirectory("livepost-browser-");
-        Path posts = Files.createDirectories(root.resolve("posts"));
+        posts = Files.createTempDirectory("livepost-browser-posts-");
         Files.writeString(posts.resolve(SLUG + ".md"), POST);
         // The bundled sample posts too, as a reader of the blog gets them.
-        try (Stream<Path> bundled = Files.list(BUNDLED_POSTS)) {
-            for (Path p : bundled.filter(p -> p.toString().endsWith(".md")).toList()) {
-                Files.copy(p, posts.resolve(p.getFileName()));
-            }
-        }
-        Map<String, String> env = new HashMap<>();
-        env.put("LIVEPOST_ALLOWED_ORIGINS", String.join(",", allowedOrigins));
-        env.put("LIVEPOST_POOL_SIZE", "1");
-        Config config =
-                Config.parse(
-                        List.of(
-                                "--port",
-                                "0",
-                                "--posts",
-                                posts.toString(),
-                                "--data",
-                                root.resolve("data").toString()),
-                        env,
-                        Path.of("").toAbsolutePath());
-        app = new App(config);
-        int port = app.start();
-        base = "http://127.0.0.1:" + port;
+        TestApp.copyBundledPosts(posts);
+        server =
+                TestApp.start(
+                        posts,
+                        Map.of(
+                                "LIVEPOST_ALLOWED_ORIGINS",
+                                String.join(",", allowedOrigins),
+                                "LIVEPOST_POOL_SIZE",
+                                "1"));
+        base = server.base();
     }
 
     String postUrl() {
@@ -115,11 +95,9 @@ final class TestServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
-            app.close();
+            server.close();
         } finally {
-            try (Stream<Path> files = Files.walk(root)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TestApp.deleteRecursively(posts);
         }
     }
 }
