@@ -43,16 +43,10 @@ public final class App implements AutoCloseable {
         } else {
             log.warn("executor {} cannot run code: {}", executor.name(), health.detail());
         }
-        var limits = config.limits();
         this.sessions =
                 new Sessions(
                         executor,
-                        new Sessions.Settings(
-                                config.sessionIdle(),
-                                limits.runTimeout(),
-                                limits.outputBytes(),
-                                limits.codeBytes(),
-                                limits.maxFileBytes()),
+                        Sessions.Settings.of(config),
                         config.data(),
                         Clock.systemUTC(),
                         metrics);

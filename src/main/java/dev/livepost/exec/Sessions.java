@@ -1,5 +1,8 @@
 package dev.livepost.exec;
 
+import dev.livepost.Config;
+import dev.livepost.DaemonThreads;
+import dev.livepost.Limits;
 import dev.livepost.LivepostException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -7,21 +10,17 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,8 +38,9 @@ public final class Sessions implements AutoCloseable {
     private final Path filesRoot;
     private final Clock clock;
     private final MeterRegistry metrics;
-    private final SecureRandom random = new SecureRandom();
-    private final Map<String, Session> byToken = new ConcurrentHashMap<>();
+    private final RandomIds ids = new RandomIds();
+    private final SessionRuns runs;
+    private final Map<String, ReaderSession> byToken = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
     private volatile boolean closed;
 
@@ -56,7 +56,19 @@ public final class Sessions implements AutoCloseable {
             Duration maxTimeout,
             long outputBytes,
             int codeBytes,
-            long maxFileBytes) {}
+            long maxFileBytes) {
+
+        /** The settings a server's configuration asks for. */
+        public static Settings of(Config config) {
+            Limits limits = config.limits();
+            return new Settings(
+                    config.sessionIdle(),
+                    limits.runTimeout(),
+                    limits.outputBytes(),
+                    limits.codeBytes(),
+                    limits.maxFileBytes());
+        }
+    }
 
     /** What the reader gets back from {@link #create}. */
     public record Created(String session, Instant expiresAt) {}
@@ -72,16 +84,13 @@ public final class Sessions implements AutoCloseable {
         this.filesRoot = dataDir.resolve("sessions");
         this.clock = clock;
         this.metrics = metrics;
+        this.runs = new SessionRuns(executor, settings, ids, clock, metrics);
         deleteRecursively(
                 filesRoot); // files of sessions from a previous run of the server are unreachable
         metrics.gauge("livepost_sessions_active", byToken, Map::size);
         this.sweeper =
                 Executors.newSingleThreadScheduledExecutor(
-                        r -> {
-                            var t = new Thread(r, "livepost-session-expiry");
-                            t.setDaemon(true);
-                            return t;
-                        });
+                        DaemonThreads.named("livepost-session-expiry"));
         long every = Math.max(1, Math.min(30, settings.idle().toSeconds() / 4));
         sweeper.scheduleWithFixedDelay(this::expireIdle, every, every, TimeUnit.SECONDS);
     }
@@ -114,14 +123,14 @@ public final class Sessions implements AutoCloseable {
                             + " executor.");
         }
         ExecutorSession backend = executor.open(spec);
-        String token = newToken();
-        String dirName = HexFormat.of().formatHex(randomBytes(12));
+        String token = ids.token();
+        String dirName = ids.hex(12);
         Duration effective =
                 timeout == null || timeout.compareTo(settings.maxTimeout()) > 0
                         ? settings.maxTimeout()
                         : timeout;
         var session =
-                new Session(
+                new ReaderSession(
                         token,
                         spec,
                         backend,
@@ -150,7 +159,7 @@ public final class Sessions implements AutoCloseable {
         if (closed) {
             throw LivepostException.unavailable("The server is shutting down.");
         }
-        Session s = require(token);
+        ReaderSession s = require(token);
         if (source.getBytes(StandardCharsets.UTF_8).length > settings.codeBytes()) {
             throw new LivepostException(
                     413,
@@ -168,17 +177,17 @@ public final class Sessions implements AutoCloseable {
 
     /** A run that passed its checks and holds the session's run slot until {@link #stream} ends. */
     public final class PreparedRun {
-        private final Session session;
+        private final ReaderSession session;
         private final String source;
 
-        private PreparedRun(Session session, String source) {
+        private PreparedRun(ReaderSession session, String source) {
             this.session = session;
             this.source = source;
         }
 
         /** Runs and streams; blocks until the last event was handed to {@code out}. */
         public void stream(Consumer<RunEvent> out) {
-            runInSession(session, source, out);
+            runs.stream(session, source, out);
         }
 
         /** Gives the slot back without running (the client went away before the stream began). */
@@ -187,74 +196,9 @@ public final class Sessions implements AutoCloseable {
         }
     }
 
-    private void runInSession(Session s, String source, Consumer<RunEvent> out) {
-        String runId = HexFormat.of().formatHex(randomBytes(8));
-        long start = System.nanoTime();
-        RunEvent last;
-        try {
-            out.accept(new RunEvent.Run(runId, s.token, executor.name()));
-            last = execute(s, runId, source, new LimitedSink(s, out), start);
-        } catch (RuntimeException e) {
-            log.warn("run {} failed outside the user's code", runId, e);
-            last =
-                    new RunEvent.Error(
-                            "internal_error", "The run failed on the server: " + e.getMessage());
-        } finally {
-            metrics.timer("livepost_run_duration", "executor", executor.name())
-                    .record(Duration.ofNanos(System.nanoTime() - start));
-            s.lastUsed = clock.instant();
-            s.running.set(false);
-        }
-        // The slot is free before the reader learns that the run ended, so a next run sent as
-        // soon as `done` arrives is not refused with 409.
-        out.accept(last);
-    }
-
-    /** Runs the setup block if due, then the code; returns the {@code done} or {@code error}. */
-    private RunEvent execute(Session s, String runId, String source, LimitedSink sink, long start) {
-        if (!executor.health().available()) {
-            return new RunEvent.Error("executor_unavailable", executor.health().detail());
-        }
-        if (s.setupCode != null && !s.setupDone) {
-            RunOutcome setup =
-                    s.backend.run(
-                            new RunRequest(runId + "-setup", s.setupCode, s.timeout), sink.setup());
-            if (setup instanceof RunOutcome.Failed f) {
-                return new RunEvent.Error(f.code(), f.message());
-            }
-            if (setup instanceof RunOutcome.Finished f && f.status() != RunStatus.OK) {
-                sink.emit(
-                        new RunEvent.Notice(
-                                "The setup block of this artifact did not finish ("
-                                        + f.status().wire()
-                                        + ")."));
-                return new RunEvent.Done(f.status(), f.exitCode(), millisSince(start));
-            }
-            s.setupDone = true;
-        }
-        RunOutcome outcome = s.backend.run(new RunRequest(runId, source, s.timeout), sink);
-        if (outcome instanceof RunOutcome.Failed f) {
-            metrics.counter("livepost_runs_total", "executor", executor.name(), "status", "failed")
-                    .increment();
-            return new RunEvent.Error(f.code(), f.message());
-        }
-        var f = (RunOutcome.Finished) outcome;
-        if (f.status() == RunStatus.KILLED || f.status() == RunStatus.TIMEOUT) {
-            s.setupDone = false; // a restarted sandbox needs its setup again
-        }
-        metrics.counter(
-                        "livepost_runs_total",
-                        "executor",
-                        executor.name(),
-                        "status",
-                        f.status().wire())
-                .increment();
-        return new RunEvent.Done(f.status(), f.exitCode(), millisSince(start));
-    }
-
     /** Stops the session's current run, if any; the session is kept. */
     public void interrupt(String token) {
-        Session s = require(token);
+        ReaderSession s = require(token);
         s.lastUsed = clock.instant();
         if (s.running.get()) {
             s.backend.interrupt();
@@ -263,7 +207,7 @@ public final class Sessions implements AutoCloseable {
 
     /** Discards a session, its sandbox and its files. */
     public void delete(String token) {
-        Session s = byToken.remove(require(token).token);
+        ReaderSession s = byToken.remove(require(token).token);
         if (s != null) {
             discard(s);
         }
@@ -271,7 +215,7 @@ public final class Sessions implements AutoCloseable {
 
     /** A file of the session, or 404. */
     public StoredFile file(String token, String fileId) {
-        Session s = require(token);
+        ReaderSession s = require(token);
         return Optional.ofNullable(s.files.get(fileId))
                 .orElseThrow(
                         () ->
@@ -283,8 +227,8 @@ public final class Sessions implements AutoCloseable {
         return byToken.size();
     }
 
-    private Session require(String token) {
-        Session s = token == null ? null : byToken.get(token);
+    private ReaderSession require(String token) {
+        ReaderSession s = token == null ? null : byToken.get(token);
         if (s == null) {
             throw LivepostException.notFound(
                     "session_not_found",
@@ -311,7 +255,7 @@ public final class Sessions implements AutoCloseable {
                         });
     }
 
-    private void discard(Session s) {
+    private void discard(ReaderSession s) {
         try {
             s.backend.close();
         } catch (RuntimeException e) {
@@ -350,20 +294,6 @@ public final class Sessions implements AutoCloseable {
         }
     }
 
-    private String newToken() {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(24));
-    }
-
-    private byte[] randomBytes(int n) {
-        byte[] b = new byte[n];
-        random.nextBytes(b);
-        return b;
-    }
-
-    private static long millisSince(long startNanos) {
-        return Duration.ofNanos(System.nanoTime() - startNanos).toMillis();
-    }
-
     private static void deleteRecursively(Path dir) {
         if (!Files.exists(dir)) {
             return;
@@ -380,149 +310,6 @@ public final class Sessions implements AutoCloseable {
                             });
         } catch (IOException | UncheckedIOException e) {
             log.warn("could not delete {}", dir, e);
-        }
-    }
-
-    /** One reader session. */
-    private static final class Session {
-        final String token;
-        final SessionSpec spec;
-        final ExecutorSession backend;
-        final String setupCode;
-        final Duration timeout;
-        final Path filesDir;
-        final AtomicBoolean running = new AtomicBoolean();
-        final Map<String, StoredFile> files = new ConcurrentHashMap<>();
-        volatile Instant lastUsed;
-        volatile boolean setupDone;
-
-        Session(
-                String token,
-                SessionSpec spec,
-                ExecutorSession backend,
-                String setupCode,
-                Duration timeout,
-                Path filesDir,
-                Instant now) {
-            this.token = token;
-            this.spec = spec;
-            this.backend = backend;
-            this.setupCode = setupCode;
-            this.timeout = timeout;
-            this.filesDir = filesDir;
-            this.lastUsed = now;
-        }
-
-        Instant expiresAt(Duration idle) {
-            return lastUsed.plus(idle);
-        }
-    }
-
-    /**
-     * The sink handed to the executor: sanitizes rich values, stores files, and stops a run whose
-     * output passes the limit (the reader is told with a {@code notice}).
-     */
-    private final class LimitedSink implements RunSink {
-        private final Session session;
-        private final Consumer<RunEvent> out;
-        private final boolean quiet;
-        private long outputBytes;
-        private boolean truncated;
-
-        LimitedSink(Session session, Consumer<RunEvent> out) {
-            this(session, out, false);
-        }
-
-        private LimitedSink(Session session, Consumer<RunEvent> out, boolean quiet) {
-            this.session = session;
-            this.out = out;
-            this.quiet = quiet;
-        }
-
-        /** The setup block's sink: only its errors and notices reach the reader. */
-        LimitedSink setup() {
-            return new LimitedSink(session, out, true);
-        }
-
-        @Override
-        public synchronized void emit(RunEvent event) {
-            if (quiet && !(event instanceof RunEvent.Stderr || event instanceof RunEvent.Notice)) {
-                return;
-            }
-            // Java 17: no pattern matching for switch yet.
-            if (event instanceof RunEvent.Stdout o) {
-                text(event, o.text());
-            } else if (event instanceof RunEvent.Stderr e) {
-                text(event, e.text());
-            } else if (event instanceof RunEvent.Display d) {
-                out.accept(new RunEvent.Display(HtmlSanitizer.cleanBundle(d.mime())));
-            } else {
-                out.accept(event);
-            }
-        }
-
-        private void text(RunEvent event, String text) {
-            if (truncated) {
-                return;
-            }
-            long room = settings.outputBytes() - outputBytes;
-            outputBytes += text.length();
-            if (text.length() <= room) {
-                out.accept(event);
-                return;
-            }
-            truncated = true;
-            if (room > 0) {
-                String head = text.substring(0, (int) room);
-                out.accept(
-                        event instanceof RunEvent.Stdout
-                                ? new RunEvent.Stdout(head)
-                                : new RunEvent.Stderr(head));
-            }
-            out.accept(
-                    new RunEvent.Notice(
-                            "Output passed the limit of "
-                                    + settings.outputBytes()
-                                    + " bytes; the run was stopped and the rest of its output dropped."));
-            session.backend.interrupt();
-        }
-
-        @Override
-        public void file(String name, String mime, byte[] content) {
-            if (quiet) {
-                return;
-            }
-            String safe = FileNames.sanitize(name);
-            if (content.length > settings.maxFileBytes()) {
-                emit(
-                        new RunEvent.Notice(
-                                "The file "
-                                        + safe
-                                        + " is larger than "
-                                        + settings.maxFileBytes()
-                                        + " bytes and was not kept."));
-                return;
-            }
-            String type = mime == null || mime.isBlank() ? FileNames.mimeOf(safe) : mime;
-            String id = HexFormat.of().formatHex(randomBytes(12));
-            Path path = session.filesDir.resolve(id);
-            try {
-                Files.createDirectories(session.filesDir);
-                Files.write(path, content);
-            } catch (IOException e) {
-                throw new UncheckedIOException("could not store " + safe, e);
-            }
-            var stored = new StoredFile(id, safe, type, content.length, path);
-            session.files.put(id, stored);
-            synchronized (this) {
-                out.accept(
-                        new RunEvent.File(
-                                id,
-                                safe,
-                                type,
-                                content.length,
-                                "/api/sessions/" + session.token + "/files/" + id));
-            }
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.livepost.web;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.livepost.Config;
+import dev.livepost.DaemonThreads;
 import dev.livepost.LivepostException;
 import dev.livepost.blog.Blog;
 import dev.livepost.exec.Sessions;
@@ -38,11 +39,7 @@ public final class WebServer implements AutoCloseable {
         this.config = config;
         this.heartbeats =
                 Executors.newSingleThreadScheduledExecutor(
-                        r -> {
-                            var t = new Thread(r, "livepost-sse-heartbeat");
-                            t.setDaemon(true);
-                            return t;
-                        });
+                        DaemonThreads.named("livepost-sse-heartbeat"));
         this.api = new ApiRoutes(config.limits(), blog, sessions, json, heartbeats);
         var pages = new PageRoutes(config, blog);
         this.app =

@@ -1,5 +1,6 @@
 package dev.livepost.exec.local;
 
+import dev.livepost.DaemonThreads;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,12 +30,7 @@ final class SandboxPool implements AutoCloseable {
         this.size = Math.max(0, size);
         this.startTimeout = startTimeout;
         this.refill =
-                Executors.newSingleThreadExecutor(
-                        r -> {
-                            var t = new Thread(r, "livepost-sandbox-pool");
-                            t.setDaemon(true);
-                            return t;
-                        });
+                Executors.newSingleThreadExecutor(DaemonThreads.named("livepost-sandbox-pool"));
     }
 
     /** Adds an already started sandbox (the startup probe's). */

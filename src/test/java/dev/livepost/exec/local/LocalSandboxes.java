@@ -1,5 +1,7 @@
 package dev.livepost.exec.local;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.livepost.Config;
 import dev.livepost.exec.SessionSpec;
 import dev.livepost.exec.Sessions;
@@ -20,19 +22,22 @@ final class LocalSandboxes implements AutoCloseable {
     LocalSandboxes(Path data, Map<String, String> env) {
         this.config = Config.parse(List.of("--port", "0", "--data", data.toString()), env, data);
         this.executor = new LocalExecutor(config);
-        var limits = config.limits();
         this.sessions =
                 new Sessions(
                         executor,
-                        new Sessions.Settings(
-                                config.sessionIdle(),
-                                limits.runTimeout(),
-                                limits.outputBytes(),
-                                limits.codeBytes(),
-                                limits.maxFileBytes()),
+                        Sessions.Settings.of(config),
                         data,
                         Clock.systemUTC(),
                         new SimpleMeterRegistry());
+    }
+
+    /** Starts the sandboxes and fails the test unless the executor can run code. */
+    static LocalSandboxes available(Path data, Map<String, String> env) {
+        var sandboxes = new LocalSandboxes(data, env);
+        assertThat(sandboxes.executor.health().available())
+                .as(sandboxes.executor.health().detail())
+                .isTrue();
+        return sandboxes;
     }
 
     /** A new session. */

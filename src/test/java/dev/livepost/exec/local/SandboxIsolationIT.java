@@ -23,10 +23,7 @@ class SandboxIsolationIT {
 
     @BeforeAll
     static void start() {
-        sandboxes = new LocalSandboxes(data, Map.of("LIVEPOST_POOL_SIZE", "2"));
-        assertThat(sandboxes.executor.health().available())
-                .as(sandboxes.executor.health().detail())
-                .isTrue();
+        sandboxes = LocalSandboxes.available(data, Map.of("LIVEPOST_POOL_SIZE", "2"));
     }
 
     @AfterAll
