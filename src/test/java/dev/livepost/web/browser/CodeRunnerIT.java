@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -372,15 +369,7 @@ class CodeRunnerIT {
         assertThat(fib.run()).isEqualTo("ok");
         String token = fib.session();
         // The server forgets the session (as idle expiry or a restart would).
-        var delete =
-                HttpRequest.newBuilder(URI.create(server.base + "/api/sessions/" + token))
-                        .DELETE()
-                        .build();
-        assertThat(
-                        HttpClient.newHttpClient()
-                                .send(delete, HttpResponse.BodyHandlers.discarding())
-                                .statusCode())
-                .isEqualTo(204);
+        assertThat(server.app.delete("/api/sessions/" + token).statusCode()).isEqualTo(204);
         setCode(fib, "print(a)");
 
         assertThat(fib.run()).isEqualTo("error");
@@ -407,14 +396,11 @@ class CodeRunnerIT {
     /** POST interrupt for a session: 202 while it exists, 404 once it is gone. */
     private int interrupt(String token) {
         try {
-            var post =
-                    HttpRequest.newBuilder(
-                                    URI.create(
-                                            server.base + "/api/sessions/" + token + "/interrupt"))
-                            .POST(HttpRequest.BodyPublishers.noBody())
-                            .build();
-            return HttpClient.newHttpClient()
-                    .send(post, HttpResponse.BodyHandlers.discarding())
+            return server.app
+                    .send(
+                            server.app
+                                    .request("/api/sessions/" + token + "/interrupt")
+                                    .POST(HttpRequest.BodyPublishers.noBody()))
                     .statusCode();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

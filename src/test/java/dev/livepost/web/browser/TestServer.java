@@ -62,7 +62,10 @@ final class TestServer implements AutoCloseable {
             """;
 
     private final Path posts;
-    private final TestApp server;
+
+    /** The server itself, for HTTP calls a test makes besides the browser. */
+    final TestApp app;
+
     final String base;
 
     /**
@@ -73,7 +76,7 @@ final class TestServer implements AutoCloseable {
         Files.writeString(posts.resolve(SLUG + ".md"), POST);
         // The bundled sample posts too, as a reader of the blog gets them.
         TestApp.copyBundledPosts(posts);
-        server =
+        app =
                 TestApp.start(
                         posts,
                         Map.of(
@@ -81,7 +84,7 @@ final class TestServer implements AutoCloseable {
                                 String.join(",", allowedOrigins),
                                 "LIVEPOST_POOL_SIZE",
                                 "1"));
-        base = server.base();
+        base = app.base();
     }
 
     String postUrl() {
@@ -95,7 +98,7 @@ final class TestServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
-            server.close();
+            app.close();
         } finally {
             TestApp.deleteRecursively(posts);
         }
