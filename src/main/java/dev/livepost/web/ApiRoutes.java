@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** The session API of interfaces.md section 4: create, run (SSE), interrupt, delete, files. */
 final class ApiRoutes {
-    private static final long HEARTBEAT_SECONDS = 10;
+    private static final long HEARTBEAT_SECONDS = 5;
 
     private final Blog blog;
     private final Sessions sessions;

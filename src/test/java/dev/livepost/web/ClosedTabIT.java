@@ -1,0 +1,129 @@
+package dev.livepost.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.livepost.App;
+import dev.livepost.Config;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A reader who closes the tab stops the run; the session and its state stay. */
+class ClosedTabIT {
+    @TempDir Path posts;
+    @TempDir Path data;
+
+    @Test
+    void closingTheStreamInterruptsTheRunAndKeepsTheSession() throws Exception {
+        Files.writeString(
+                posts.resolve("tab.md"),
+                """
+                ---
+                title: Tab
+                date: 2026-01-01
+                ---
+                ::code-runner{id=a}
+                ```python
+                print(1)
+                ```
+                """);
+        var config =
+                Config.parse(
+                        List.of(
+                                "--port",
+                                "0",
+                                "--posts",
+                                posts.toString(),
+                                "--data",
+                                data.toString()),
+                        Map.of("LIVEPOST_POOL_SIZE", "1"),
+                        Path.of("."));
+        try (var app = new App(config)) {
+            int port = app.start();
+            var http = HttpClient.newHttpClient();
+            String created =
+                    http.send(
+                                    HttpRequest.newBuilder(
+                                                    URI.create(
+                                                            "http://127.0.0.1:"
+                                                                    + port
+                                                                    + "/api/sessions"))
+                                            .POST(
+                                                    HttpRequest.BodyPublishers.ofString(
+                                                            "{\"artifact\":\"tab/a\"}"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .body();
+            String token = created.replaceAll(".*\"session\":\"([^\"]+)\".*", "$1");
+
+            // A raw socket, so the test decides exactly when the connection goes away.
+            String body =
+                    "{\"code\":\"import time\\nstate = 42\\nprint('started', flush=True)\\ntime.sleep(120)\"}";
+            try (var socket = new Socket("127.0.0.1", port)) {
+                OutputStream out = socket.getOutputStream();
+                out.write(
+                        ("POST /api/sessions/"
+                                        + token
+                                        + "/runs HTTP/1.1\r\nHost: localhost\r\n"
+                                        + "Accept: text/event-stream\r\nContent-Type: application/json\r\n"
+                                        + "Content-Length: "
+                                        + body.getBytes(StandardCharsets.UTF_8).length
+                                        + "\r\n\r\n"
+                                        + body)
+                                .getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                var in =
+                        new BufferedReader(
+                                new InputStreamReader(
+                                        socket.getInputStream(), StandardCharsets.UTF_8));
+                String line;
+                while ((line = in.readLine()) != null && !line.contains("started")) {
+                    // headers, the run event, then our stdout line
+                }
+                assertThat(line).contains("started");
+            }
+
+            long closed = System.nanoTime();
+            HttpResponse<String> next;
+            do {
+                Thread.sleep(200);
+                next =
+                        http.send(
+                                HttpRequest.newBuilder(
+                                                URI.create(
+                                                        "http://127.0.0.1:"
+                                                                + port
+                                                                + "/api/sessions/"
+                                                                + token
+                                                                + "/runs"))
+                                        .header("Accept", "text/event-stream")
+                                        .POST(
+                                                HttpRequest.BodyPublishers.ofString(
+                                                        "{\"code\":\"print(state)\"}"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+            } while (next.statusCode() == 409
+                    && System.nanoTime() - closed < Duration.ofSeconds(30).toNanos());
+
+            assertThat(next.statusCode()).isEqualTo(200);
+            assertThat(Duration.ofNanos(System.nanoTime() - closed))
+                    .isLessThan(Duration.ofSeconds(15));
+            assertThat(next.body())
+                    .contains("data: {\"text\":\"42\\n\"}")
+                    .contains("\"status\":\"ok\"");
+        }
+    }
+}
