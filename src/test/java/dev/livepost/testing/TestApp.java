@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 public final class TestApp implements AutoCloseable {
     private final Path data;
     private final App app;
+    private final int port;
     private final String base;
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -40,7 +41,8 @@ public final class TestApp implements AutoCloseable {
                         env,
                         Path.of("").toAbsolutePath());
         this.app = new App(config);
-        this.base = "http://127.0.0.1:" + app.start();
+        this.port = app.start();
+        this.base = "http://127.0.0.1:" + port;
     }
 
     /** Starts the server on {@code posts} with {@code env} as its environment. */
@@ -61,6 +63,11 @@ public final class TestApp implements AutoCloseable {
 
     public App app() {
         return app;
+    }
+
+    /** The port the server listens on (127.0.0.1). */
+    public int port() {
+        return port;
     }
 
     /** {@code http://127.0.0.1:PORT}, no trailing slash. */

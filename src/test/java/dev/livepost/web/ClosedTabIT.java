@@ -2,21 +2,17 @@ package dev.livepost.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.livepost.App;
-import dev.livepost.Config;
+import dev.livepost.testing.TestApp;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** A reader who closes the tab stops the run; the session and its state stay. */
 class ClosedTabIT {
     @TempDir Path posts;
-    @TempDir Path data;
 
     @Test
     void closingTheStreamInterruptsTheRunAndKeepsTheSession() throws Exception {
@@ -40,33 +35,9 @@ class ClosedTabIT {
                 print(1)
                 ```
                 """);
-        var config =
-                Config.parse(
-                        List.of(
-                                "--port",
-                                "0",
-                                "--posts",
-                                posts.toString(),
-                                "--data",
-                                data.toString()),
-                        Map.of("LIVEPOST_POOL_SIZE", "1"),
-                        Path.of("."));
-        try (var app = new App(config)) {
-            int port = app.start();
-            var http = HttpClient.newHttpClient();
-            String created =
-                    http.send(
-                                    HttpRequest.newBuilder(
-                                                    URI.create(
-                                                            "http://127.0.0.1:"
-                                                                    + port
-                                                                    + "/api/sessions"))
-                                            .POST(
-                                                    HttpRequest.BodyPublishers.ofString(
-                                                            "{\"artifact\":\"tab/a\"}"))
-                                            .build(),
-                                    HttpResponse.BodyHandlers.ofString())
-                            .body();
+        try (var app = TestApp.start(posts, Map.of("LIVEPOST_POOL_SIZE", "1"))) {
+            int port = app.port();
+            String created = app.post("/api/sessions", "{\"artifact\":\"tab/a\"}").body();
             String token = created.replaceAll(".*\"session\":\"([^\"]+)\".*", "$1");
 
             // A raw socket, so the test decides exactly when the connection goes away.
@@ -101,20 +72,12 @@ class ClosedTabIT {
             do {
                 Thread.sleep(200);
                 next =
-                        http.send(
-                                HttpRequest.newBuilder(
-                                                URI.create(
-                                                        "http://127.0.0.1:"
-                                                                + port
-                                                                + "/api/sessions/"
-                                                                + token
-                                                                + "/runs"))
+                        app.send(
+                                app.request("/api/sessions/" + token + "/runs")
                                         .header("Accept", "text/event-stream")
                                         .POST(
                                                 HttpRequest.BodyPublishers.ofString(
-                                                        "{\"code\":\"print(state)\"}"))
-                                        .build(),
-                                HttpResponse.BodyHandlers.ofString());
+                                                        "{\"code\":\"print(state)\"}")));
             } while (next.statusCode() == 409
                     && System.nanoTime() - closed < Duration.ofSeconds(30).toNanos());
 
