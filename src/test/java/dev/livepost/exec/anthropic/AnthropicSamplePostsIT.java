@@ -150,29 +150,39 @@ class AnthropicSamplePostsIT {
     void everyCodeArtifactShowsWhatItShowsOnTheLocalExecutor() {
         var compared = new java.util.LinkedHashMap<String, Shown>();
         for (Artifact a : artifacts(false)) {
-            var there = onAnthropic.runCode(onAnthropic.createSession(a.address()), a.code());
-            var here = onLocal.runCode(onLocal.createSession(a.address()), a.code());
+            // Twice in one session, as a reader pressing Run again: the second run sees the
+            // state the first left behind (the counter artifact counts on it).
+            String there = onAnthropic.createSession(a.address());
+            String here = onLocal.createSession(a.address());
+            for (int run = 1; run <= 2; run++) {
+                var thereEvents = onAnthropic.runCode(there, a.code());
+                var hereEvents = onLocal.runCode(here, a.code());
 
-            assertThat(there.get(0).data().path("executor").asText()).isEqualTo("anthropic");
-            assertThat(here.get(0).data().path("executor").asText()).isEqualTo("local");
-            Shown expected = Shown.of(here);
-            assertThat(expected.status()).as(a.address() + " locally: " + here).isEqualTo("ok");
-            assertThat(Shown.of(there))
-                    .as(a.address() + " on anthropic: " + there + "\nlocally: " + here)
-                    .isEqualTo(expected);
-            compared.put(a.address(), expected);
+                String what = a.address() + " run " + run;
+                assertThat(thereEvents.get(0).data().path("executor").asText())
+                        .isEqualTo("anthropic");
+                assertThat(hereEvents.get(0).data().path("executor").asText()).isEqualTo("local");
+                Shown expected = Shown.of(hereEvents);
+                assertThat(expected.status()).as(what + " locally: " + hereEvents).isEqualTo("ok");
+                assertThat(Shown.of(thereEvents))
+                        .as(what + " on anthropic: " + thereEvents + "\nlocally: " + hereEvents)
+                        .isEqualTo(expected);
+                compared.put(a.address() + "#" + run, expected);
+            }
         }
-        assertThat(compared).hasSize(10);
+        assertThat(compared).hasSize(20);
         // What was compared is the real thing, not two empty runs.
-        assertThat(compared.get("interactive-artifacts/fib").stdout())
+        assertThat(compared.get("interactive-artifacts/fib#1").stdout())
                 .isEqualTo("0\n1\n1\n2\n3\n5\n8\n13\n21\n34\n55\n89\n144\n233\n377\n");
-        assertThat(compared.get("pandas-tables/weekend").kinds())
+        assertThat(compared.get("interactive-artifacts/visits#2").stdout())
+                .isEqualTo("This session has run the code 2 time(s).\n");
+        assertThat(compared.get("pandas-tables/weekend#1").kinds())
                 .containsExactly("run", "stdout", "display", "done");
-        assertThat(compared.get("pandas-tables/weekend").displays().get(0))
+        assertThat(compared.get("pandas-tables/weekend#1").displays().get(0))
                 .contains("text/html", "text/plain");
-        assertThat(compared.get("telling-time-worksheet/worksheet").files())
+        assertThat(compared.get("telling-time-worksheet/worksheet#1").files())
                 .contains("telling-time.pdf application/pdf");
-        assertThat(compared.get("interactive-artifacts/waves").files())
+        assertThat(compared.get("interactive-artifacts/waves#1").files())
                 .anySatisfy(f -> assertThat(f).endsWith(" image/png"));
         assertThat(fake.violations).isEmpty();
     }
@@ -196,6 +206,14 @@ class AnthropicSamplePostsIT {
             ran.add(a.address());
         }
         assertThat(ran).containsExactly("ask-claude/dice", "ask-claude/times-table");
+        // The spreadsheet request asked for the xlsx skill; the container request carries it.
+        assertThat(fake.messageRequests())
+                .filteredOn(r -> r.body().toString().contains("Excel workbook"))
+                .isNotEmpty()
+                .allSatisfy(
+                        r ->
+                                assertThat(r.body().path("container").path("skills").toString())
+                                        .contains("\"skill_id\":\"xlsx\""));
         assertThat(fake.violations).isEmpty();
     }
 }
