@@ -268,7 +268,12 @@ class LocalExecutorIT {
         String token = sandboxes.open();
         try {
             long start = System.nanoTime();
-            var run = sandboxes.run(token, "import subprocess\nsubprocess.Popen(['/usr/bin/yes'])");
+            // A slow writer: `yes` would pass the output limit by itself on a busy machine.
+            var run =
+                    sandboxes.run(
+                            token,
+                            "import subprocess\nsubprocess.Popen(['/bin/sh', '-c',"
+                                    + " 'while :; do echo tick; sleep 0.1; done'])");
             assertThat(run.done().status()).isEqualTo(RunStatus.OK);
             assertThat(Duration.ofNanos(System.nanoTime() - start))
                     .isLessThan(Duration.ofSeconds(5));
