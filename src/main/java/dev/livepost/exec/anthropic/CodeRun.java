@@ -111,11 +111,9 @@ final class CodeRun implements StreamReader.Listener {
         }
         status.notes().forEach(out::notice);
         out.emit(result.stdout(), split.stderr(), result);
-        if (status.display() != null) {
+        for (JsonNode display : status.displays()) {
             var mime = new LinkedHashMap<String, String>();
-            status.display()
-                    .fields()
-                    .forEachRemaining(e -> mime.put(e.getKey(), e.getValue().asText()));
+            display.fields().forEachRemaining(e -> mime.put(e.getKey(), e.getValue().asText()));
             out.sink().emit(new RunEvent.Display(mime));
         }
         outcome = new RunOutcome.Finished(status(status.status()), status.exitCode());

@@ -101,12 +101,14 @@ final class KernelCommand {
      *
      * @param status {@code ok}, {@code error}, {@code timeout}, {@code interrupted}, {@code killed}
      * @param started whether the kernel had to be started for this cell (earlier variables gone)
+     * @param displays the cell's rich values in order ({@code display(...)} calls, then the value
+     *     of its last expression), each a MIME bundle
      */
     record Status(
             String status,
             int exitCode,
             boolean started,
-            JsonNode display,
+            java.util.List<JsonNode> displays,
             java.util.List<String> notes) {}
 
     /** The stderr without the status line, and the status if the kernel wrote one. */
@@ -122,12 +124,24 @@ final class KernelCommand {
             JsonNode n = json.readTree(line);
             var notes = new java.util.ArrayList<String>();
             n.path("notes").forEach(x -> notes.add(x.asText()));
+            var displays = new java.util.ArrayList<JsonNode>();
+            n.path("displays")
+                    .forEach(
+                            d -> {
+                                if (d.isObject()) {
+                                    displays.add(d);
+                                }
+                            });
+            if (n.path("display").isObject()) {
+                // A kernel from before display(...) existed reports only the last value.
+                displays.add(n.get("display"));
+            }
             var status =
                     new Status(
                             n.path("status").asText("error"),
                             n.path("exit").asInt(1),
                             n.path("started").asBoolean(false),
-                            n.path("display").isObject() ? n.get("display") : null,
+                            displays,
                             notes);
             return new Split(stderr.substring(0, at), Optional.of(status));
         } catch (IOException e) {

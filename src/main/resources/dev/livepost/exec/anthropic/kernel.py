@@ -7,6 +7,7 @@ cell on stdin, hands it to the kernel (starting it if needed), prints the cell's
 and ends stderr with one status line that Livepost reads and removes. Standard library only.
 """
 import ast
+import builtins
 import json
 import linecache
 import os
@@ -29,6 +30,8 @@ MAX_FILES = 10
 MAX_FILE_BYTES = 16 << 20
 MAX_TEXT = 200_000
 MAX_OUTPUT = 2 << 20
+MAX_DISPLAYS = 100
+DISPLAYS = []
 
 
 def read_all(conn):
@@ -90,7 +93,7 @@ def collect_files(ns, before):
 def rich(value):
     bundle = {"text/plain": repr(value)[:MAX_TEXT]}
     html = getattr(value, "_repr_html_", None)
-    if callable(html):
+    if callable(html) and not isinstance(value, type):
         try:
             h = html()
             if isinstance(h, str):
@@ -98,6 +101,13 @@ def rich(value):
         except Exception:
             pass
     return bundle
+
+
+def display(*values):
+    # As in Jupyter and Livepost's local kernel: display(x) shows x as a rich value.
+    for value in values:
+        if len(DISPLAYS) < MAX_DISPLAYS:
+            DISPLAYS.append(rich(value))
 
 
 def read_capped(path):
@@ -113,15 +123,15 @@ def run_cell(ns, src):
     linecache.cache["<cell>"] = (len(src), None, src.splitlines(True), "<cell>")
     tree = ast.parse(src, "<cell>", "exec")
     last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
+    # As in Jupyter, a trailing semicolon hides the last value (e.g. `plt.plot(x);`).
+    if tree.body and isinstance(tree.body[-1], ast.Expr) and not src.rstrip().endswith(";"):
         last = ast.Expression(tree.body.pop().value)
     exec(compile(tree, "<cell>", "exec"), ns)
     if last is not None:
         value = eval(compile(last, "<cell>", "eval"), ns)
         if value is not None:
             ns["_"] = value
-            return rich(value)
-    return None
+            display(value)
 
 
 def user_traceback(e):
@@ -140,9 +150,10 @@ def execute(ns, src):
     with open(out_path, "wb") as fo, open(err_path, "wb") as fe:
         os.dup2(fo.fileno(), 1)
         os.dup2(fe.fileno(), 2)
-        status, code, display = "ok", 0, None
+        status, code = "ok", 0
+        del DISPLAYS[:]
         try:
-            display = run_cell(ns, src)
+            run_cell(ns, src)
         except SystemExit as e:
             if e.code is None or isinstance(e.code, int):
                 code = e.code or 0
@@ -172,7 +183,7 @@ def execute(ns, src):
         files = []
     out, err = read_capped(out_path), read_capped(err_path)
     return {"status": status, "exit": code, "stdout": out, "stderr": err,
-            "display": display, "files": files}
+            "displays": list(DISPLAYS), "files": files}
 
 
 def serve():
@@ -180,7 +191,8 @@ def serve():
     os.chdir(WORK)
     os.environ.setdefault("MPLBACKEND", "Agg")
     sys.path.insert(0, WORK)
-    ns = {"__name__": "__main__", "__builtins__": __builtins__}
+    builtins.display = display
+    ns = {"__name__": "__main__", "__builtins__": builtins}
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         os.unlink(SOCK)
@@ -306,7 +318,7 @@ def run(timeout):
     sys.stdout.flush()
     sys.stderr.write(reply.get("stderr", ""))
     trailer = {"status": status or reply.get("status", "error"), "exit": reply.get("exit", 1),
-               "started": started, "display": reply.get("display"),
+               "started": started, "displays": reply.get("displays", []),
                "files": reply.get("files", []), "notes": notes}
     sys.stderr.write("\n" + STATUS + json.dumps(trailer) + "\n")
     sys.stderr.flush()

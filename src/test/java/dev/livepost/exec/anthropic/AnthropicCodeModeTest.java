@@ -94,6 +94,26 @@ class AnthropicCodeModeTest extends FakeApiTest {
     }
 
     @Test
+    void displayShowsValuesAndATrailingSemicolonHidesTheLast() {
+        var sink = new RecordingSink();
+
+        var outcome =
+                run(
+                        session(CODE),
+                        "import pandas as pd\ndisplay(pd.DataFrame({'a': [1]}), 'two')\n"
+                                + "print('printed')\n3;",
+                        sink);
+
+        // As on the local executor: display(...) is a builtin and `x;` shows nothing.
+        assertThat(outcome).isEqualTo(new RunOutcome.Finished(RunStatus.OK, 0));
+        var display = sink.all(RunEvent.Display.class);
+        assertThat(display).hasSize(2);
+        assertThat(display.get(0).mime().get("text/html")).contains("<table");
+        assertThat(display.get(1).mime()).containsEntry("text/plain", "'two'");
+        assertThat(sink.stdout()).isEqualTo("printed\n");
+    }
+
+    @Test
     void figuresAndNewFilesComeBackThroughTheFilesApi() {
         var sink = new RecordingSink();
 

@@ -101,11 +101,23 @@ final class FakeAnthropic implements AutoCloseable {
     /** How many bash commands have started running, over all containers. */
     final AtomicInteger execs = new AtomicInteger();
 
+    /** The x-api-key requests must carry; null: any non-blank key. */
+    private final String key;
+
     FakeAnthropic() {
+        this(KEY, 0);
+    }
+
+    /**
+     * @param key the x-api-key requests must carry, or null to accept any non-blank key
+     * @param port the loopback port to listen on, 0 for a free one
+     */
+    FakeAnthropic(String key, int port) {
+        this.key = key;
         try {
             server =
                     HttpServer.create(
-                            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+                            new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -247,7 +259,8 @@ final class FakeAnthropic implements AutoCloseable {
     }
 
     private boolean authorized(HttpExchange ex) throws IOException {
-        if (!KEY.equals(ex.getRequestHeaders().getFirst("x-api-key"))) {
+        String sent = ex.getRequestHeaders().getFirst("x-api-key");
+        if (key == null ? sent == null || sent.isBlank() : !key.equals(sent)) {
             error(ex, 401, "authentication_error", "invalid x-api-key");
             return false;
         }

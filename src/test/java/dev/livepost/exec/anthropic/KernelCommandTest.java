@@ -68,8 +68,25 @@ class KernelCommandTest {
         assertThat(status.status()).isEqualTo("error");
         assertThat(status.exitCode()).isEqualTo(1);
         assertThat(status.started()).isTrue();
-        assertThat(status.display().path("text/plain").asText()).isEqualTo("1");
+        // The old single "display" of a kernel already in a container is still understood.
+        assertThat(status.displays())
+                .singleElement()
+                .satisfies(d -> assertThat(d.path("text/plain").asText()).isEqualTo("1"));
         assertThat(status.notes()).containsExactly("n");
+    }
+
+    @Test
+    void everyDisplayOfTheCellIsReportedInOrder() {
+        var split =
+                KernelCommand.split(
+                        "\nLIVEPOST-STATUS {\"status\": \"ok\", \"exit\": 0, \"started\": false,"
+                                + " \"displays\": [{\"text/plain\": \"1\"}, {\"text/plain\":"
+                                + " \"2\"}], \"notes\": []}\n",
+                        json);
+
+        assertThat(split.status().orElseThrow().displays())
+                .extracting(d -> d.path("text/plain").asText())
+                .containsExactly("1", "2");
     }
 
     @Test
