@@ -8,7 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -18,14 +17,6 @@ import java.util.Map;
  * response is complete.
  */
 public final class ApiClient {
-    /** One event of a run's stream, with the {@link System#nanoTime()} it arrived at. */
-    public record Event(String name, JsonNode data, long nanos) {
-        /** The event's {@code text} field (stdout, stderr, text), or "" . */
-        public String text() {
-            return data.path("text").asText("");
-        }
-    }
-
     private final String base;
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
@@ -69,12 +60,12 @@ public final class ApiClient {
     }
 
     /** Runs code in the session and returns every event of the stream. */
-    public List<Event> runCode(String session, String code) {
+    public List<Sse.Event> runCode(String session, String code) {
         return run(session, "code", code);
     }
 
     /** Runs a prompt in the session and returns every event of the stream. */
-    public List<Event> runPrompt(String session, String prompt) {
+    public List<Sse.Event> runPrompt(String session, String prompt) {
         return run(session, "prompt", prompt);
     }
 
@@ -82,7 +73,7 @@ public final class ApiClient {
      * Starts a run ({@code field} is {@code code} or {@code prompt}) and reads its event stream
      * until the server ends it; fails unless the server answers 200.
      */
-    public List<Event> run(String session, String field, String source) {
+    public List<Sse.Event> run(String session, String field, String source) {
         HttpResponse<java.util.stream.Stream<String>> response;
         try {
             response =
@@ -110,24 +101,14 @@ public final class ApiClient {
                             + " "
                             + String.join("\n", response.body().toList()));
         }
-        var events = new ArrayList<Event>();
-        String name = null;
         try (var lines = response.body()) {
-            for (String line : (Iterable<String>) lines::iterator) {
-                if (line.startsWith("event:")) {
-                    name = line.substring(6).trim();
-                } else if (line.startsWith("data:") && name != null) {
-                    events.add(new Event(name, read(line.substring(5).trim()), System.nanoTime()));
-                    name = null;
-                }
-            }
+            return Sse.read(lines);
         }
-        return events;
     }
 
     /** Names of the events, in order. */
-    public static List<String> names(List<Event> events) {
-        return events.stream().map(Event::name).toList();
+    public static List<String> names(List<Sse.Event> events) {
+        return events.stream().map(Sse.Event::name).toList();
     }
 
     public JsonNode read(String body) {

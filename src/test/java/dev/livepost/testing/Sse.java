@@ -13,7 +13,12 @@ public final class Sse {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One event, its JSON data and when it arrived ({@link System#nanoTime}). */
-    public record Event(String name, JsonNode data, long nanos) {}
+    public record Event(String name, JsonNode data, long nanos) {
+        /** The event's {@code text} field (stdout, stderr, text), or "". */
+        public String text() {
+            return data.path("text").asText("");
+        }
+    }
 
     private Sse() {}
 

@@ -7,7 +7,7 @@ import dev.livepost.Config;
 import dev.livepost.blog.Artifact;
 import dev.livepost.blog.Post;
 import dev.livepost.testing.ApiClient;
-import dev.livepost.testing.ApiClient.Event;
+import dev.livepost.testing.Sse.Event;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
