@@ -65,96 +65,6 @@ public record Config(
         }
     }
 
-    public Config withPort(int newPort) {
-        return new Config(
-                host,
-                newPort,
-                posts,
-                data,
-                executor,
-                anthropic,
-                limits,
-                sessionIdle,
-                poolSize,
-                allowedOrigins,
-                reloadPosts);
-    }
-
-    public Config withPosts(Path newPosts) {
-        return new Config(
-                host,
-                port,
-                newPosts,
-                data,
-                executor,
-                anthropic,
-                limits,
-                sessionIdle,
-                poolSize,
-                allowedOrigins,
-                reloadPosts);
-    }
-
-    public Config withData(Path newData) {
-        return new Config(
-                host,
-                port,
-                posts,
-                newData,
-                executor,
-                anthropic,
-                limits,
-                sessionIdle,
-                poolSize,
-                allowedOrigins,
-                reloadPosts);
-    }
-
-    public Config withExecutor(String newExecutor, Anthropic newAnthropic) {
-        return new Config(
-                host,
-                port,
-                posts,
-                data,
-                newExecutor,
-                newAnthropic,
-                limits,
-                sessionIdle,
-                poolSize,
-                allowedOrigins,
-                reloadPosts);
-    }
-
-    public Config withLimits(Limits newLimits) {
-        return new Config(
-                host,
-                port,
-                posts,
-                data,
-                executor,
-                anthropic,
-                newLimits,
-                sessionIdle,
-                poolSize,
-                allowedOrigins,
-                reloadPosts);
-    }
-
-    public Config withSessionIdle(Duration newIdle) {
-        return new Config(
-                host,
-                port,
-                posts,
-                data,
-                executor,
-                anthropic,
-                limits,
-                newIdle,
-                poolSize,
-                allowedOrigins,
-                reloadPosts);
-    }
-
     public Config withPoolSize(int newPoolSize) {
         return new Config(
                 host,
@@ -167,21 +77,6 @@ public record Config(
                 sessionIdle,
                 newPoolSize,
                 allowedOrigins,
-                reloadPosts);
-    }
-
-    public Config withAllowedOrigins(List<String> origins) {
-        return new Config(
-                host,
-                port,
-                posts,
-                data,
-                executor,
-                anthropic,
-                limits,
-                sessionIdle,
-                poolSize,
-                origins,
                 reloadPosts);
     }
 

@@ -138,9 +138,16 @@ final class ApiRoutes {
         ctx.contentType("text/event-stream; charset=utf-8");
         ctx.header("Cache-Control", "no-cache");
         ctx.header("X-Accel-Buffering", "no"); // a proxy in front must not hold events back
-        // A closed tab stops its run; the session and its state stay.
-        var stream =
-                new EventStream(ctx.res().getOutputStream(), json, () -> sessions.interrupt(token));
+        EventStream stream;
+        try {
+            // A closed tab stops its run; the session and its state stay.
+            stream =
+                    new EventStream(
+                            ctx.res().getOutputStream(), json, () -> sessions.interrupt(token));
+        } catch (IOException | RuntimeException e) {
+            run.abandon(); // the client is gone before the stream began: free the run slot
+            throw e;
+        }
         ScheduledFuture<?> heartbeat =
                 heartbeats.scheduleAtFixedRate(
                         stream::heartbeat, HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
