@@ -140,14 +140,8 @@ final class FakeStream {
     /** A finished bash call, with the Files API ids of the files it wrote. */
     void bashResult(
             String toolId, String stdout, String stderr, int returnCode, List<String> fileIds) {
-        int i = index++;
-        ObjectNode start = json.createObjectNode().put("index", i);
-        ObjectNode block =
-                start.putObject("content_block")
-                        .put("type", "bash_code_execution_tool_result")
-                        .put("tool_use_id", toolId);
         ObjectNode content =
-                block.putObject("content")
+                json.createObjectNode()
                         .put("type", "bash_code_execution_result")
                         .put("stdout", stdout)
                         .put("stderr", stderr)
@@ -158,34 +152,35 @@ final class FakeStream {
                         outputs.addObject()
                                 .put("type", "bash_code_execution_output")
                                 .put("file_id", id));
-        event("content_block_start", start);
-        stop(i);
+        toolResult("bash_code_execution_tool_result", toolId, content);
     }
 
     void bashError(String toolId, String code) {
-        int i = index++;
-        ObjectNode start = json.createObjectNode().put("index", i);
-        ObjectNode block =
-                start.putObject("content_block")
-                        .put("type", "bash_code_execution_tool_result")
-                        .put("tool_use_id", toolId);
-        block.putObject("content")
-                .put("type", "bash_code_execution_tool_result_error")
-                .put("error_code", code);
-        event("content_block_start", start);
-        stop(i);
+        toolResult(
+                "bash_code_execution_tool_result",
+                toolId,
+                json.createObjectNode()
+                        .put("type", "bash_code_execution_tool_result_error")
+                        .put("error_code", code));
     }
 
     void editorCreated(String toolId) {
+        toolResult(
+                "text_editor_code_execution_tool_result",
+                toolId,
+                json.createObjectNode()
+                        .put("type", "text_editor_code_execution_create_result")
+                        .put("is_file_update", false));
+    }
+
+    /** A tool result block: it arrives whole in its content_block_start, then stops. */
+    private void toolResult(String type, String toolId, ObjectNode content) {
         int i = index++;
         ObjectNode start = json.createObjectNode().put("index", i);
-        ObjectNode block =
-                start.putObject("content_block")
-                        .put("type", "text_editor_code_execution_tool_result")
-                        .put("tool_use_id", toolId);
-        block.putObject("content")
-                .put("type", "text_editor_code_execution_create_result")
-                .put("is_file_update", false);
+        start.putObject("content_block")
+                .put("type", type)
+                .put("tool_use_id", toolId)
+                .set("content", content);
         event("content_block_start", start);
         stop(i);
     }
