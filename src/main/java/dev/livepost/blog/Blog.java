@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.Set;
+import java.util.HashSet;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -61,7 +63,7 @@ public final class Blog implements AutoCloseable {
         this.folder = config.posts();
         this.reload = config.reloadPosts();
         this.checkIntervalNanos = checkInterval.toNanos();
-        this.reader = new PostReader((int) config.limits().runTimeout().toSeconds());
+        this.reader = new PostReader();
         synchronized (lock) {
             this.snapshot = load();
             this.lastCheck = System.nanoTime();
@@ -99,6 +101,25 @@ public final class Blog implements AutoCloseable {
         }
         return post(address.substring(0, slash))
                 .flatMap(p -> p.artifact(address.substring(slash + 1)));
+    }
+
+    /**
+     * The code {@code a}'s {@code setup=} chain runs first, in order: its setup's setup first, its
+     * own setup last. Empty without {@code setup=}. The post's checks refuse references to unknown
+     * artifacts and cycles; should one slip through, the chain stops where it would repeat.
+     */
+    public List<Artifact> setupChain(Artifact a) {
+        var chain = new ArrayList<Artifact>();
+        var seen = new HashSet<String>(Set.of(a.id()));
+        for (String id = a.setup(); id != null && seen.add(id); ) {
+            Optional<Artifact> next = artifact(a.slug() + "/" + id);
+            if (next.isEmpty()) {
+                break;
+            }
+            chain.add(0, next.get());
+            id = next.get().setup();
+        }
+        return List.copyOf(chain);
     }
 
     /** Every problem of every file (drafts included), as last read. */

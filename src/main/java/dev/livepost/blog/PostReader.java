@@ -44,7 +44,6 @@ final class PostReader {
     /** Posts are prose; anything this big is a mistake (and would be slow to serve). */
     private static final long MAX_BYTES = 4L << 20;
 
-    private final int maxTimeoutSeconds;
 
     /**
      * @param post the post, or null when the file cannot be shown
@@ -52,8 +51,7 @@ final class PostReader {
      */
     record Read(Post post, List<Problem> problems) {}
 
-    PostReader(int maxTimeoutSeconds) {
-        this.maxTimeoutSeconds = maxTimeoutSeconds;
+    PostReader() {
     }
 
     Read read(Path file) {
@@ -127,7 +125,6 @@ final class PostReader {
                         HeadingAnchorExtension.create(),
                         CodeRunnerExtension.builder()
                                 .slug(slug)
-                                .maxTimeoutSeconds(maxTimeoutSeconds)
                                 .build());
         Node document =
                 Parser.builder()

@@ -9,8 +9,10 @@ public interface ExecutorSession extends AutoCloseable {
 
     /**
      * Runs one block, sending its output to {@code sink} as it happens, and blocks until it ends.
-     * Enforces {@code request.timeout()}: a run past it is interrupted, then killed (state lost,
-     * reported by a {@code notice}). Never throws for the user's code failing.
+     * Enforces {@code request.timeout()}: a run past it is interrupted, then killed. Reports facts,
+     * not prose: whether the session's state survived the run ({@link RunOutcome.Finished#lost}),
+     * or that it was found lost before the code could start ({@link RunOutcome.Lost}, and then
+     * nothing of the code ran). Never throws for the user's code failing.
      */
     RunOutcome run(RunRequest request, RunSink sink);
 

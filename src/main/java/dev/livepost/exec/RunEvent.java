@@ -4,7 +4,8 @@ import java.util.Map;
 
 /**
  * One event of a run's stream, as the contract names it (interfaces.md, "Run event stream"). Each
- * record's components are exactly the JSON fields of its {@code data:} line.
+ * record's components are the JSON fields of its {@code data:} line ({@link File} gains its {@code
+ * url} in the web layer).
  */
 public sealed interface RunEvent {
 
@@ -41,7 +42,11 @@ public sealed interface RunEvent {
         }
     }
 
-    record File(String id, String name, String mime, long size, String url) implements RunEvent {
+    /**
+     * A file the code produced, kept by the server under {@code id}. The wire event also carries
+     * the file's {@code url}, which the web layer adds: addresses are its business.
+     */
+    record File(String id, String name, String mime, long size) implements RunEvent {
         public String event() {
             return "file";
         }

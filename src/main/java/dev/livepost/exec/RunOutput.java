@@ -81,11 +81,7 @@ final class RunOutput implements RunSink {
                             ? new RunEvent.Stdout(head)
                             : new RunEvent.Stderr(head));
         }
-        out.accept(
-                new RunEvent.Notice(
-                        "Output passed the limit of "
-                                + settings.outputBytes()
-                                + " bytes; the run was stopped and the rest of its output dropped."));
+        out.accept(new RunEvent.Notice(Notices.outputLimit(settings.outputBytes())));
         session.backend.interrupt();
     }
 
@@ -96,13 +92,7 @@ final class RunOutput implements RunSink {
         }
         String safe = FileNames.sanitize(name);
         if (content.length > settings.maxFileBytes()) {
-            emit(
-                    new RunEvent.Notice(
-                            "The file "
-                                    + safe
-                                    + " is larger than "
-                                    + settings.maxFileBytes()
-                                    + " bytes and was not kept."));
+            emit(new RunEvent.Notice(Notices.fileTooLarge(safe, settings.maxFileBytes())));
             return;
         }
         String type = mime == null || mime.isBlank() ? FileNames.mimeOf(safe) : mime;
@@ -117,13 +107,7 @@ final class RunOutput implements RunSink {
         var stored = new StoredFile(id, safe, type, content.length, path);
         session.files.put(id, stored);
         synchronized (this) {
-            out.accept(
-                    new RunEvent.File(
-                            id,
-                            safe,
-                            type,
-                            content.length,
-                            "/api/sessions/" + session.token + "/files/" + id));
+            out.accept(new RunEvent.File(id, safe, type, content.length));
         }
     }
 }

@@ -8,12 +8,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One run in a reader session as {@link Sessions} streams it: {@code run} first, the setup block
- * when due, the code's own events through {@link RunOutput}, {@code done} or {@code error} last,
- * and the run metrics. Thread-safe; runs of different sessions proceed in parallel.
+ * The policy of a {@link Run}, in one place: {@code run} first; the setup chain when due (at first,
+ * and whenever the executor reports that state was lost, and only then); the code; the reader's
+ * notices for lost state and timeouts; the last event and the run metrics. Thread-safe; runs of
+ * different sessions proceed in parallel.
  */
 final class SessionRuns {
     private static final Logger log = LoggerFactory.getLogger(SessionRuns.class);
+
+    /** A session whose state is lost again right after a fresh start is not retried further. */
+    private static final int MAX_LOSSES = 2;
 
     private final Executor executor;
     private final Sessions.Settings settings;
@@ -35,76 +39,104 @@ final class SessionRuns {
     }
 
     /**
-     * Runs {@code source} in {@code s}, whose run slot the caller holds, sending every event to
-     * {@code out} in order; gives the slot back before the last event. Blocks until then.
+     * Sends {@code run} and every event of the run to {@code out}, and returns the last event
+     * ({@code done} or {@code error}) without sending it. Blocks until the run has ended.
      */
-    void stream(ReaderSession s, String source, Consumer<RunEvent> out) {
-        String runId = ids.hex(8);
+    RunEvent execute(Run run, ReaderSession s, Consumer<RunEvent> out) {
         long start = System.nanoTime();
         RunEvent last;
         try {
-            out.accept(new RunEvent.Run(runId, s.token, executor.name()));
-            last = execute(s, runId, source, new RunOutput(s, settings, ids, out), start);
+            out.accept(new RunEvent.Run(run.id(), s.token, executor.name()));
+            last = execute(run, s, new RunOutput(s, settings, ids, out), start);
         } catch (RuntimeException e) {
-            log.warn("run {} failed outside the user's code", runId, e);
+            log.warn("run {} failed outside the user's code", run.id(), e);
             last =
                     new RunEvent.Error(
                             "internal_error", "The run failed on the server: " + e.getMessage());
-        } finally {
-            metrics.timer("livepost_run_duration", "executor", executor.name())
-                    .record(Duration.ofNanos(System.nanoTime() - start));
-            s.lastUsed = clock.instant();
-            s.running.set(false);
         }
-        // The slot is free before the reader learns that the run ended, so a next run sent as
-        // soon as `done` arrives is not refused with 409.
-        out.accept(last);
+        metrics.timer("livepost_run_duration", "executor", executor.name())
+                .record(Duration.ofNanos(System.nanoTime() - start));
+        metrics.counter("livepost_runs_total", "executor", executor.name(), "status", status(last))
+                .increment();
+        s.lastUsed = clock.instant();
+        return last;
     }
 
-    /** Runs the setup block if due, then the code; returns the {@code done} or {@code error}. */
-    private RunEvent execute(
-            ReaderSession s, String runId, String source, RunOutput sink, long start) {
+    private RunEvent execute(Run run, ReaderSession s, RunOutput sink, long start) {
         if (!executor.health().available()) {
             return new RunEvent.Error("executor_unavailable", executor.health().detail());
         }
-        if (s.setupCode != null && !s.setupDone) {
-            RunOutcome setup =
-                    s.backend.run(
-                            new RunRequest(runId + "-setup", s.setupCode, s.timeout), sink.setup());
-            if (setup instanceof RunOutcome.Failed f) {
+        int losses = 0;
+        while (true) {
+            RunOutcome outcome = s.setupDue ? setup(run, s, sink) : null;
+            if (outcome == null) {
+                if (run.interrupted()) {
+                    return done(new RunOutcome.Finished(RunStatus.INTERRUPTED, 130), start);
+                }
+                outcome =
+                        s.backend.run(new RunRequest(run.id(), run.source(), s.timeout), sink);
+            } else if (outcome instanceof RunOutcome.Finished f && f.lost() == null) {
+                sink.emit(new RunEvent.Notice(Notices.setupDidNotFinish(f.status())));
+            }
+            if (outcome instanceof RunOutcome.Failed f) {
                 return new RunEvent.Error(f.code(), f.message());
             }
-            if (setup instanceof RunOutcome.Finished f && f.status() != RunStatus.OK) {
-                sink.emit(
-                        new RunEvent.Notice(
-                                "The setup block of this artifact did not finish ("
-                                        + f.status().wire()
-                                        + ")."));
-                return new RunEvent.Done(f.status(), f.exitCode(), millisSince(start));
+            if (outcome instanceof RunOutcome.Lost l) {
+                stateLost(s, l.why(), sink);
+                if (++losses >= MAX_LOSSES) {
+                    return new RunEvent.Error(
+                            "state_lost",
+                            "The session's sandbox was lost again right after a fresh start; try"
+                                    + " again in a moment.");
+                }
+                continue; // nothing ran: run again from the fresh state
             }
-            s.setupDone = true;
+            var f = (RunOutcome.Finished) outcome;
+            if (f.lost() != null) {
+                stateLost(s, f.lost(), sink);
+            } else if (f.status() == RunStatus.TIMEOUT) {
+                sink.emit(new RunEvent.Notice(Notices.timedOut(s.timeout)));
+            }
+            return done(f, start);
         }
-        RunOutcome outcome = s.backend.run(new RunRequest(runId, source, s.timeout), sink);
-        if (outcome instanceof RunOutcome.Failed f) {
-            metrics.counter("livepost_runs_total", "executor", executor.name(), "status", "failed")
-                    .increment();
-            return new RunEvent.Error(f.code(), f.message());
-        }
-        var f = (RunOutcome.Finished) outcome;
-        if (f.status() == RunStatus.KILLED || f.status() == RunStatus.TIMEOUT) {
-            s.setupDone = false; // a restarted sandbox needs its setup again
-        }
-        metrics.counter(
-                        "livepost_runs_total",
-                        "executor",
-                        executor.name(),
-                        "status",
-                        f.status().wire())
-                .increment();
-        return new RunEvent.Done(f.status(), f.exitCode(), millisSince(start));
     }
 
-    private static long millisSince(long startNanos) {
-        return Duration.ofNanos(System.nanoTime() - startNanos).toMillis();
+    /**
+     * Runs the setup chain with its output hidden; null when it all finished {@code ok}, else the
+     * outcome that stopped it.
+     */
+    private RunOutcome setup(Run run, ReaderSession s, RunOutput sink) {
+        RunOutput quiet = sink.setup();
+        for (int i = 0; i < s.setupChain.size(); i++) {
+            if (run.interrupted()) {
+                return new RunOutcome.Finished(RunStatus.INTERRUPTED, 130);
+            }
+            RunOutcome o =
+                    s.backend.run(
+                            new RunRequest(
+                                    run.id() + "-setup-" + (i + 1),
+                                    s.setupChain.get(i),
+                                    s.timeout),
+                            quiet);
+            if (!(o instanceof RunOutcome.Finished f && f.status() == RunStatus.OK)) {
+                return o;
+            }
+        }
+        s.setupDue = false;
+        return null;
+    }
+
+    private void stateLost(ReaderSession s, StateLoss why, RunOutput sink) {
+        s.stateLost();
+        sink.emit(new RunEvent.Notice(Notices.stateLost(why, s.timeout, s.setupDue)));
+    }
+
+    private static RunEvent done(RunOutcome.Finished f, long start) {
+        return new RunEvent.Done(
+                f.status(), f.exitCode(), Duration.ofNanos(System.nanoTime() - start).toMillis());
+    }
+
+    private static String status(RunEvent last) {
+        return last instanceof RunEvent.Done d ? d.status().wire() : "failed";
     }
 }

@@ -15,13 +15,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,10 +106,12 @@ public final class Sessions implements AutoCloseable {
     /**
      * Opens a session for one artifact.
      *
-     * @param setupCode code of the artifact's {@code setup=} block, run once before the first run
-     * @param timeout the artifact's own time limit, or null for the server's
+     * @param setupChain code of the artifact's {@code setup=} chain in the order it runs (the
+     *     deepest first), run before the first run and again whenever state was lost
+     * @param timeout the artifact's own time limit, or null for the server's; never more than the
+     *     server's
      */
-    public Created create(SessionSpec spec, String setupCode, Duration timeout) {
+    public Created create(SessionSpec spec, List<String> setupChain, Duration timeout) {
         if (closed) {
             throw LivepostException.unavailable("The server is shutting down.");
         }
@@ -134,7 +140,7 @@ public final class Sessions implements AutoCloseable {
                         token,
                         spec,
                         backend,
-                        setupCode,
+                        setupChain,
                         effective,
                         filesRoot.resolve(dirName),
                         clock.instant());
@@ -149,13 +155,14 @@ public final class Sessions implements AutoCloseable {
     }
 
     /**
-     * Runs {@code source} in the session, sending every event to {@code out} in order, and returns
-     * when the last one was sent. Checks happen before anything is sent, so a failure here can
-     * still be a plain JSON error.
+     * Checks a run request and takes the session's run slot for it. Nothing is sent yet, so a
+     * failure here can still be a plain JSON error; the caller then {@linkplain Run#stream streams}
+     * the run, or {@linkplain Run#close closes} it to give the slot back.
      *
-     * @throws LivepostException 404 unknown session, 413 too large, 409 a run in progress
+     * @throws LivepostException 404 unknown session, 413 too large, 409 a run in progress, 503
+     *     shutting down
      */
-    public PreparedRun prepare(String token, String source) {
+    public Run start(String token, String source) {
         if (closed) {
             throw LivepostException.unavailable("The server is shutting down.");
         }
@@ -166,42 +173,28 @@ public final class Sessions implements AutoCloseable {
                     "code_too_large",
                     "The code is larger than " + settings.codeBytes() + " bytes.");
         }
-        if (!s.running.compareAndSet(false, true)) {
+        var run = new Run(s, ids.hex(8), source, runs);
+        if (!s.claim(run)) {
             throw LivepostException.conflict(
                     "run_in_progress",
                     "A run is already in progress in this session; stop it or wait for it to end.");
         }
         s.lastUsed = clock.instant();
-        return new PreparedRun(s, source);
+        return run;
     }
 
-    /** A run that passed its checks and holds the session's run slot until {@link #stream} ends. */
-    public final class PreparedRun {
-        private final ReaderSession session;
-        private final String source;
-
-        private PreparedRun(ReaderSession session, String source) {
-            this.session = session;
-            this.source = source;
-        }
-
-        /** Runs and streams; blocks until the last event was handed to {@code out}. */
-        public void stream(Consumer<RunEvent> out) {
-            runs.stream(session, source, out);
-        }
-
-        /** Gives the slot back without running (the client went away before the stream began). */
-        public void abandon() {
-            session.running.set(false);
-        }
+    /** The run in progress in the session, if any: e.g. to wait for its end. */
+    public Optional<Run> current(String token) {
+        return Optional.ofNullable(require(token).current());
     }
 
     /** Stops the session's current run, if any; the session is kept. */
     public void interrupt(String token) {
         ReaderSession s = require(token);
         s.lastUsed = clock.instant();
-        if (s.running.get()) {
-            s.backend.interrupt();
+        Run run = s.current();
+        if (run != null) {
+            run.interrupt();
         }
     }
 
@@ -243,7 +236,8 @@ public final class Sessions implements AutoCloseable {
                 .removeIf(
                         s -> {
                             boolean expired =
-                                    !s.running.get() && now.isAfter(s.expiresAt(settings.idle()));
+                                    s.current() == null
+                                            && now.isAfter(s.expiresAt(settings.idle()));
                             if (expired) {
                                 log.info(
                                         "session for {} expired after {} idle",
@@ -266,7 +260,7 @@ public final class Sessions implements AutoCloseable {
 
     /**
      * Discards every session and waits (a few seconds at most) until their runs have sent their
-     * last event, so a web server stopped afterwards has no stream left open.
+     * last event and closed their streams, so a web server stopped afterwards has none left open.
      */
     @Override
     public void close() {
@@ -274,21 +268,19 @@ public final class Sessions implements AutoCloseable {
         sweeper.shutdownNow();
         var all = new ArrayList<>(byToken.values());
         byToken.clear();
-        all.forEach(this::discard);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        boolean waited = false;
-        while (all.stream().anyMatch(s -> s.running.get()) && System.nanoTime() < deadline) {
-            waited = true;
-            sleep(20);
-        }
-        if (waited) {
-            sleep(200); // the web layer closes the stream just after the run's last event
-        }
-    }
-
-    private static void sleep(long millis) {
+        var ending =
+                all.stream()
+                        .map(ReaderSession::current)
+                        .filter(Objects::nonNull)
+                        .map(Run::completion)
+                        .toArray(CompletableFuture[]::new);
+        all.forEach(this::discard); // a run whose sandbox goes ends at once
         try {
-            Thread.sleep(millis);
+            CompletableFuture.allOf(ending).get(5, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            log.warn("{} runs had not ended 5 s after their sessions were closed", ending.length);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a run's completion never fails", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -83,7 +83,10 @@ public final class CodeRunnerBlock extends CustomBlock {
         this.skills = List.copyOf(skills);
     }
 
-    /** The {@code timeout} attribute in seconds (already capped by the server), or null. */
+    /**
+     * The {@code timeout} attribute in seconds as the author wrote it, or null; the server lowers
+     * it to its own limit when a session starts.
+     */
     public Integer getTimeoutSeconds() {
         return timeoutSeconds;
     }

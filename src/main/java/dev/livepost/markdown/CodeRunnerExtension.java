@@ -11,7 +11,7 @@ import org.commonmark.renderer.html.HtmlRenderer;
  * The {@code ::code-runner} directive of interfaces.md section 2, as a commonmark-java extension:
  *
  * <pre>{@code
- * Extension ext = CodeRunnerExtension.builder().slug("my-post").maxTimeoutSeconds(30).build();
+ * Extension ext = CodeRunnerExtension.builder().slug("my-post").build();
  * Parser parser = Parser.builder().extensions(List.of(ext))
  *         .includeSourceSpans(IncludeSourceSpans.BLOCKS).build();  // for line numbers
  * HtmlRenderer renderer = HtmlRenderer.builder().extensions(List.of(ext)).build();
@@ -23,14 +23,12 @@ import org.commonmark.renderer.html.HtmlRenderer;
 public final class CodeRunnerExtension
         implements Parser.ParserExtension, HtmlRenderer.HtmlRendererExtension {
     private final String slug;
-    private final int maxTimeoutSeconds;
 
     private CodeRunnerExtension(Builder builder) {
         this.slug = builder.slug;
-        this.maxTimeoutSeconds = builder.maxTimeoutSeconds;
     }
 
-    /** An extension without a slug (artifact addresses are then just the ids) or timeout cap. */
+    /** An extension without a slug (artifact addresses are then just the ids). */
     public static Extension create() {
         return builder().build();
     }
@@ -42,7 +40,7 @@ public final class CodeRunnerExtension
     @Override
     public void extend(Parser.Builder parserBuilder) {
         parserBuilder.customBlockParserFactory(
-                new CodeRunnerBlockParser.Factory(maxTimeoutSeconds));
+                new CodeRunnerBlockParser.Factory());
         parserBuilder.postProcessor(new CodeRunnerPostProcessor());
     }
 
@@ -53,22 +51,12 @@ public final class CodeRunnerExtension
 
     public static final class Builder {
         private String slug;
-        private int maxTimeoutSeconds = Integer.MAX_VALUE;
 
         private Builder() {}
 
         /** The post's slug, the first half of each artifact's {@code SLUG/ID} address. */
         public Builder slug(String slug) {
             this.slug = slug;
-            return this;
-        }
-
-        /** The server's limit: a larger {@code timeout=} is lowered to it. */
-        public Builder maxTimeoutSeconds(int seconds) {
-            if (seconds < 1) {
-                throw new IllegalArgumentException("maxTimeoutSeconds must be positive");
-            }
-            this.maxTimeoutSeconds = seconds;
             return this;
         }
 

@@ -8,6 +8,7 @@ import dev.livepost.LivepostException;
 import dev.livepost.blog.Artifact;
 import dev.livepost.blog.Blog;
 import dev.livepost.exec.FileNames;
+import dev.livepost.exec.Run;
 import dev.livepost.exec.SessionSpec;
 import dev.livepost.exec.Sessions;
 import dev.livepost.exec.StoredFile;
@@ -21,7 +22,6 @@ import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** The session API of interfaces.md section 4: create, run (SSE), interrupt, delete, files. */
 final class ApiRoutes {
@@ -31,7 +31,6 @@ final class ApiRoutes {
     private final Sessions sessions;
     private final ObjectMapper json;
     private final ScheduledExecutorService heartbeats;
-    private final AtomicInteger openStreams = new AtomicInteger();
     private final RateLimiter newSessions;
     private final RateLimiter runs;
 
@@ -48,22 +47,6 @@ final class ApiRoutes {
         this.sessions = sessions;
         this.json = json;
         this.heartbeats = heartbeats;
-    }
-
-    /**
-     * Waits until every open event stream has ended and been completed, so a stopping server ends
-     * its streams cleanly instead of cutting them. Blocks at most {@code timeout}.
-     */
-    void awaitStreams(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (openStreams.get() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 
     void register(RoutesConfig routes) {
@@ -88,17 +71,11 @@ final class ApiRoutes {
                                         LivepostException.notFound(
                                                 "artifact_not_found",
                                                 "No artifact " + address + "."));
-        String setupCode =
-                a.setup() == null
-                        ? null
-                        : blog.artifact(a.slug() + "/" + a.setup())
-                                .map(Artifact::code)
-                                .orElse(null);
         var spec = new SessionSpec(a.address(), a.lang(), a.prompt(), a.skills());
         var created =
                 sessions.create(
                         spec,
-                        setupCode,
+                        blog.setupChain(a).stream().map(Artifact::code).toList(),
                         a.timeoutSeconds() == null ? null : Duration.ofSeconds(a.timeoutSeconds()));
         ctx.status(201)
                 .json(
@@ -133,31 +110,29 @@ final class ApiRoutes {
                     "Runs stream as Server-Sent Events: send Accept: text/event-stream.");
         }
         runs.acquire(ctx.ip());
-        Sessions.PreparedRun run = sessions.prepare(token, source);
-        ctx.status(200);
-        ctx.contentType("text/event-stream; charset=utf-8");
-        ctx.header("Cache-Control", "no-cache");
-        ctx.header("X-Accel-Buffering", "no"); // a proxy in front must not hold events back
-        EventStream stream;
-        try {
+        try (Run run = sessions.start(token, source)) {
+            ctx.status(200);
+            ctx.contentType("text/event-stream; charset=utf-8");
+            ctx.header("Cache-Control", "no-cache");
+            ctx.header("X-Accel-Buffering", "no"); // a proxy in front must not hold events back
             // A closed tab stops its run; the session and its state stay.
-            stream =
+            var stream =
                     new EventStream(
-                            ctx.res().getOutputStream(), json, () -> sessions.interrupt(token));
-        } catch (IOException | RuntimeException e) {
-            run.abandon(); // the client is gone before the stream began: free the run slot
-            throw e;
-        }
-        ScheduledFuture<?> heartbeat =
-                heartbeats.scheduleAtFixedRate(
-                        stream::heartbeat, HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
-        openStreams.incrementAndGet();
-        try {
-            run.stream(stream::send);
-        } finally {
-            heartbeat.cancel(false);
-            stream.finish();
-            openStreams.decrementAndGet();
+                            ctx.res().getOutputStream(),
+                            json,
+                            "/api/sessions/" + token + "/files/",
+                            run::interrupt);
+            ScheduledFuture<?> heartbeat =
+                    heartbeats.scheduleAtFixedRate(
+                            stream::heartbeat,
+                            HEARTBEAT_SECONDS,
+                            HEARTBEAT_SECONDS,
+                            TimeUnit.SECONDS);
+            try {
+                run.stream(stream);
+            } finally {
+                heartbeat.cancel(false);
+            }
         }
     }
 

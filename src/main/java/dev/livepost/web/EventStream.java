@@ -2,6 +2,7 @@ package dev.livepost.web;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.livepost.exec.EventSink;
 import dev.livepost.exec.RunEvent;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -17,22 +18,37 @@ import java.nio.charset.StandardCharsets;
  * Connection: close}: a run's stream ends with the run, and keeping the connection lets the page's
  * next run skip a new TCP handshake (a third of a warm run's latency in {@code livepost bench}).
  */
-final class EventStream {
+final class EventStream implements EventSink {
     private final OutputStream out;
     private final ObjectMapper json;
+    private final String filesUrl;
     private final Runnable onClose;
     private boolean closed;
 
-    EventStream(OutputStream out, ObjectMapper json, Runnable onClose) {
+    /**
+     * @param filesUrl the address of the session's files, to which a {@code file} event's id is
+     *     appended to make its {@code url}
+     * @param onClose runs once when the client went away
+     */
+    EventStream(OutputStream out, ObjectMapper json, String filesUrl, Runnable onClose) {
         this.out = out;
         this.json = json;
+        this.filesUrl = filesUrl;
         this.onClose = onClose;
     }
 
-    synchronized void send(RunEvent event) {
+    /** A {@code file} event as the contract sends it: with the address to fetch the file from. */
+    private record FileWithUrl(String id, String name, String mime, long size, String url) {}
+
+    @Override
+    public synchronized void send(RunEvent event) {
+        Object wire =
+                event instanceof RunEvent.File f
+                        ? new FileWithUrl(f.id(), f.name(), f.mime(), f.size(), filesUrl + f.id())
+                        : event;
         String data;
         try {
-            data = json.writeValueAsString(event);
+            data = json.writeValueAsString(wire);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialize " + event.event(), e);
         }
@@ -45,15 +61,12 @@ final class EventStream {
         write(": keep-alive\n\n");
     }
 
-    synchronized boolean closed() {
-        return closed;
-    }
-
     /**
      * Ends the response (its last chunk is written now, not after the handler returns) without
      * calling {@code onClose}: the run ended, not the client.
      */
-    synchronized void finish() {
+    @Override
+    public synchronized void close() {
         if (closed) {
             return;
         }

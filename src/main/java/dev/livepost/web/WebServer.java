@@ -10,7 +10,6 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -129,7 +128,6 @@ public final class WebServer implements AutoCloseable {
 
     @Override
     public void close() {
-        api.awaitStreams(Duration.ofSeconds(5));
         app.stop();
         heartbeats.shutdownNow();
     }

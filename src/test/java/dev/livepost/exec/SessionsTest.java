@@ -31,11 +31,12 @@ class SessionsTest {
     Sessions sessions;
 
     /** An executor whose runs do what the test says: {@code (code, sink) -> outcome}. */
-    static final class Scripted implements Executor {
+    static class Scripted implements Executor {
         volatile BiFunction<String, RunSink, RunOutcome> script = (code, sink) -> RunOutcome.ok();
         final List<String> ran = new ArrayList<>();
         final AtomicInteger interrupts = new AtomicInteger();
         final AtomicInteger closed = new AtomicInteger();
+        final CountDownLatch closing = new CountDownLatch(1);
 
         public String name() {
             return "scripted";
@@ -60,6 +61,7 @@ class SessionsTest {
 
                 public void close() {
                     closed.incrementAndGet();
+                    closing.countDown();
                 }
             };
         }
@@ -85,14 +87,38 @@ class SessionsTest {
         sessions.close();
     }
 
+    /** Collects a run's events; {@code closed} once the stream was ended. */
+    static final class Collected implements EventSink {
+        final List<RunEvent> events = new ArrayList<>();
+        boolean closed;
+
+        @Override
+        public void send(RunEvent event) {
+            events.add(event);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
     private List<RunEvent> run(String token, String code) {
-        List<RunEvent> events = new ArrayList<>();
-        sessions.prepare(token, code).stream(events::add);
-        return events;
+        var out = new Collected();
+        sessions.start(token, code).stream(out);
+        assertThat(out.closed).isTrue();
+        return out.events;
     }
 
     private String open() {
-        return sessions.create(SPEC, null, null).session();
+        return sessions.create(SPEC, List.of(), null).session();
+    }
+
+    private static List<String> notices(List<RunEvent> events) {
+        return events.stream()
+                .filter(e -> e instanceof RunEvent.Notice)
+                .map(e -> ((RunEvent.Notice) e).message())
+                .toList();
     }
 
     @Test
@@ -124,7 +150,7 @@ class SessionsTest {
                     sink.emit(new RunEvent.Stderr(code + " err\n"));
                     return RunOutcome.ok();
                 };
-        String token = sessions.create(SPEC, "setup", null).session();
+        String token = sessions.create(SPEC, List.of("setup"), null).session();
         List<RunEvent> first = run(token, "main");
         assertThat(first)
                 .containsExactly(
@@ -135,6 +161,133 @@ class SessionsTest {
                         first.get(4));
         run(token, "again");
         assertThat(executor.ran).containsExactly("setup", "main", "again");
+    }
+
+    @Test
+    void setupChainRunsInOrderBeforeTheFirstRun() {
+        String token = sessions.create(SPEC, List.of("base", "setup"), null).session();
+        run(token, "main");
+        run(token, "again");
+        assertThat(executor.ran).containsExactly("base", "setup", "main", "again");
+    }
+
+    @Test
+    void stateLostDuringARunReplaysSetupBeforeTheNextRunOnly() {
+        executor.script =
+                (code, sink) ->
+                        code.equals("oom")
+                                ? new RunOutcome.Finished(
+                                        RunStatus.KILLED, 137, new StateLoss.OutOfMemory(512 << 20))
+                                : RunOutcome.ok();
+        String token = sessions.create(SPEC, List.of("setup"), null).session();
+        List<RunEvent> killed = run(token, "oom");
+        assertThat(notices(killed))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("memory limit of 512 MB", "variables and files", "setup code runs again");
+        assertThat(((RunEvent.Done) killed.get(killed.size() - 1)).status())
+                .isEqualTo(RunStatus.KILLED);
+        run(token, "next");
+        run(token, "last");
+        assertThat(executor.ran).containsExactly("setup", "oom", "setup", "next", "last");
+    }
+
+    @Test
+    void stateFoundLostBeforeTheCodeRanReplaysSetupThenRunsTheCode() {
+        var lostOnce = new AtomicInteger();
+        executor.script =
+                (code, sink) -> {
+                    if (code.equals("main") && lostOnce.getAndIncrement() == 0) {
+                        return new RunOutcome.Lost(new StateLoss.ContainerReplaced());
+                    }
+                    sink.emit(new RunEvent.Stdout(code + "\n"));
+                    return RunOutcome.ok();
+                };
+        String token = sessions.create(SPEC, List.of("setup"), null).session();
+        run(token, "first");
+        List<RunEvent> events = run(token, "main");
+
+        assertThat(executor.ran).containsExactly("setup", "first", "main", "setup", "main");
+        assertThat(notices(events))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("container", "setup code runs again");
+        assertThat(events).contains(new RunEvent.Stdout("main\n"));
+        assertThat(((RunEvent.Done) events.get(events.size() - 1)).status())
+                .isEqualTo(RunStatus.OK);
+    }
+
+    @Test
+    void aTimeoutThatKeptStateDoesNotReplaySetup() {
+        executor.script =
+                (code, sink) ->
+                        code.equals("slow")
+                                ? new RunOutcome.Finished(RunStatus.TIMEOUT, 124)
+                                : RunOutcome.ok();
+        String token = sessions.create(SPEC, List.of("setup"), Duration.ofSeconds(2)).session();
+        List<RunEvent> slow = run(token, "slow");
+        run(token, "next");
+
+        assertThat(executor.ran).containsExactly("setup", "slow", "next");
+        assertThat(notices(slow)).containsExactly("The run passed its time limit of 2 s and was interrupted.");
+    }
+
+    @Test
+    void aStateLostAgainAndAgainEndsTheRunWithAnError() {
+        executor.script = (code, sink) -> new RunOutcome.Lost(new StateLoss.SandboxStopped());
+        List<RunEvent> events = run(open(), "x");
+        assertThat(events.get(events.size() - 1))
+                .isInstanceOfSatisfying(
+                        RunEvent.Error.class, e -> assertThat(e.code()).isEqualTo("state_lost"));
+        assertThat(executor.ran).hasSize(2);
+    }
+
+    @Test
+    void theServersTimeLimitCapsTheArtifacts() {
+        var timeouts = new ArrayList<Duration>();
+        Executor recording =
+                new Scripted() {
+                    @Override
+                    public ExecutorSession open(SessionSpec spec) {
+                        ExecutorSession inner = super.open(spec);
+                        return new ExecutorSession() {
+                            public RunOutcome run(RunRequest request, RunSink sink) {
+                                timeouts.add(request.timeout());
+                                return inner.run(request, sink);
+                            }
+
+                            public void interrupt() {}
+
+                            public void close() {}
+                        };
+                    }
+                };
+        try (var capped =
+                new Sessions(
+                        recording,
+                        new Sessions.Settings(
+                                Duration.ofMinutes(5), Duration.ofSeconds(30), 100, 1000, 50),
+                        data.resolve("capped"),
+                        Clock.systemUTC(),
+                        new SimpleMeterRegistry())) {
+            for (Duration asked : List.of(Duration.ofSeconds(600), Duration.ofSeconds(5))) {
+                var out = new Collected();
+                capped.start(capped.create(SPEC, List.of(), asked).session(), "x").stream(out);
+            }
+        }
+        assertThat(timeouts).containsExactly(Duration.ofSeconds(30), Duration.ofSeconds(5));
+    }
+
+    @Test
+    void anInterruptBeforeTheCodeStartsStopsTheRunWithoutRunningIt() {
+        String token = open();
+        var out = new Collected();
+        Run run = sessions.start(token, "x");
+        sessions.interrupt(token);
+        run.stream(out);
+
+        assertThat(executor.ran).isEmpty();
+        assertThat(((RunEvent.Done) out.events.get(out.events.size() - 1)).status())
+                .isEqualTo(RunStatus.INTERRUPTED);
+        assertThat(run.completion()).isCompletedWithValue(out.events.get(out.events.size() - 1));
     }
 
     @Test
@@ -185,14 +338,16 @@ class SessionsTest {
     @Test
     void refusals() {
         String token = open();
-        assertThatThrownBy(() -> sessions.prepare("nope", "x"))
+        assertThatThrownBy(() -> sessions.start("nope", "x"))
                 .hasFieldOrPropertyWithValue("status", 404);
-        assertThatThrownBy(() -> sessions.prepare(token, "x".repeat(1001)))
+        assertThatThrownBy(() -> sessions.start(token, "x".repeat(1001)))
                 .hasFieldOrPropertyWithValue("status", 413);
-        var held = sessions.prepare(token, "x");
-        assertThatThrownBy(() -> sessions.prepare(token, "y"))
+        var held = sessions.start(token, "x");
+        assertThatThrownBy(() -> sessions.start(token, "y"))
                 .hasFieldOrPropertyWithValue("status", 409);
-        held.abandon();
+        held.close();
+        assertThat(held.completion()).isCompletedWithValue(null);
+        sessions.start(token, "z").close(); // the slot was free again
         sessions.delete(token);
         assertThat(executor.closed).hasValue(1);
         assertThatThrownBy(() -> sessions.file(token, "id"))
@@ -206,19 +361,20 @@ class SessionsTest {
                 (code, sink) -> {
                     started.countDown();
                     try {
-                        Thread.sleep(300);
+                        // Like a sandbox, the run ends when its session is closed.
+                        executor.closing.await();
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
-                    return RunOutcome.ok();
+                    return new RunOutcome.Failed("session_closed", "closed");
                 };
         String token = open();
         var running = CompletableFuture.supplyAsync(() -> run(token, "x"));
         assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
         sessions.close();
         assertThat(running.isDone()).isTrue();
-        assertThat(running.get().get(running.get().size() - 1)).isInstanceOf(RunEvent.Done.class);
-        assertThatThrownBy(() -> sessions.create(SPEC, null, null))
+        assertThat(running.get().get(running.get().size() - 1)).isInstanceOf(RunEvent.Error.class);
+        assertThatThrownBy(() -> sessions.create(SPEC, List.of(), null))
                 .isInstanceOfSatisfying(
                         LivepostException.class, e -> assertThat(e.status()).isEqualTo(503));
     }
@@ -226,14 +382,18 @@ class SessionsTest {
     @Test
     void nextRunMayStartAsSoonAsDoneArrives() {
         String token = open();
-        List<RunEvent> second = new ArrayList<>();
-        sessions.prepare(token, "first").stream(
-                e -> {
-                    if (e instanceof RunEvent.Done) {
-                        sessions.prepare(token, "second").stream(second::add);
-                    }
-                });
-        assertThat(second).last().isInstanceOf(RunEvent.Done.class);
+        var second = new Collected();
+        sessions.start(token, "first")
+                .stream(
+                        new Collected() {
+                            @Override
+                            public void send(RunEvent e) {
+                                if (e instanceof RunEvent.Done) {
+                                    sessions.start(token, "second").stream(second);
+                                }
+                            }
+                        });
+        assertThat(second.events).last().isInstanceOf(RunEvent.Done.class);
         assertThat(executor.ran).containsExactly("first", "second");
     }
 }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 class CodeRunnerExtensionTest {
     private static final List<Extension> EXTENSIONS =
-            List.of(CodeRunnerExtension.builder().slug("post").maxTimeoutSeconds(30).build());
+            List.of(CodeRunnerExtension.builder().slug("post").build());
     private static final Parser PARSER =
             Parser.builder()
                     .extensions(EXTENSIONS)

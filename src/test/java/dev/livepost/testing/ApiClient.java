@@ -106,6 +106,17 @@ public final class ApiClient {
         }
     }
 
+    /** Starts a run and returns at once; its events are read as they arrive. */
+    public LiveRun start(String session, String field, String source) {
+        return LiveRun.start(
+                http,
+                HttpRequest.newBuilder(uri("/api/sessions/" + session + "/runs"))
+                        .header("Content-Type", "application/json")
+                        .header("Accept", "text/event-stream")
+                        .POST(HttpRequest.BodyPublishers.ofString(write(Map.of(field, source))))
+                        .build());
+    }
+
     /** Names of the events, in order. */
     public static List<String> names(List<Sse.Event> events) {
         return events.stream().map(Sse.Event::name).toList();

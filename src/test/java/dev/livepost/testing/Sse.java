@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /** Reads a Server-Sent Events stream as the API writes it ({@code event:} then {@code data:}). */
@@ -25,6 +26,12 @@ public final class Sse {
     /** Reads every event of {@code lines} until the stream ends; blocks. */
     public static List<Event> read(Stream<String> lines) {
         List<Event> events = new ArrayList<>();
+        read(lines, events::add);
+        return events;
+    }
+
+    /** Hands each event of {@code lines} to {@code out} as it arrives; blocks until the end. */
+    public static void read(Stream<String> lines, Consumer<Event> out) {
         String[] name = {null};
         lines.forEach(
                 line -> {
@@ -32,7 +39,7 @@ public final class Sse {
                         name[0] = line.substring(6).trim();
                     } else if (line.startsWith("data:")) {
                         try {
-                            events.add(
+                            out.accept(
                                     new Event(
                                             name[0],
                                             JSON.readTree(line.substring(5).trim()),
@@ -42,6 +49,5 @@ public final class Sse {
                         }
                     }
                 });
-        return events;
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.livepost.testing.LiveRun;
 import dev.livepost.testing.Sse;
 import dev.livepost.testing.Sse.Event;
 import dev.livepost.testing.TestApp;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -166,24 +166,18 @@ class ApiIT {
     void concurrentRunIsRefusedAndInterruptStopsTheFirst() throws Exception {
         String token = create("api/fib");
         run(token, "x = 'kept'");
-        CompletableFuture<List<Event>> first =
-                CompletableFuture.supplyAsync(
-                        () -> {
-                            try {
-                                return run(
-                                        token,
-                                        "import time\nprint('go', flush=True)\ntime.sleep(30)");
-                            } catch (Exception e) {
-                                throw new IllegalStateException(e);
-                            }
-                        });
-        Thread.sleep(1000);
+        LiveRun first =
+                LiveRun.start(
+                        app.http(),
+                        runRequest(token, "import time\nprint('go', flush=True)\ntime.sleep(30)")
+                                .build());
+        first.awaitStdout("go");
         var second = postRun(token, "print(2)");
         assertThat(second.statusCode()).isEqualTo(409);
         assertThat(json.readTree(second.body()).path("error").path("code").asText())
                 .isEqualTo("run_in_progress");
         assertThat(post("/api/sessions/" + token + "/interrupt", "{}").statusCode()).isEqualTo(202);
-        List<Event> events = first.get();
+        List<Event> events = first.events(Duration.ofSeconds(15));
         assertThat(events.get(events.size() - 1).data().path("status").asText())
                 .isEqualTo("interrupted");
         List<Event> after = run(token, "print(x)");

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,18 +69,18 @@ class ClosedTabIT {
             }
 
             long closed = System.nanoTime();
-            HttpResponse<String> next;
-            do {
-                Thread.sleep(200);
-                next =
-                        app.send(
-                                app.request("/api/sessions/" + token + "/runs")
-                                        .header("Accept", "text/event-stream")
-                                        .POST(
-                                                HttpRequest.BodyPublishers.ofString(
-                                                        "{\"code\":\"print(state)\"}")));
-            } while (next.statusCode() == 409
-                    && System.nanoTime() - closed < Duration.ofSeconds(30).toNanos());
+            // The heartbeat finds the tab gone and stops the run: wait for the run's end.
+            var run = app.app().sessions().current(token);
+            if (run.isPresent()) {
+                run.get().completion().get(30, TimeUnit.SECONDS);
+            }
+            HttpResponse<String> next =
+                    app.send(
+                            app.request("/api/sessions/" + token + "/runs")
+                                    .header("Accept", "text/event-stream")
+                                    .POST(
+                                            HttpRequest.BodyPublishers.ofString(
+                                                    "{\"code\":\"print(state)\"}")));
 
             assertThat(next.statusCode()).isEqualTo(200);
             assertThat(Duration.ofNanos(System.nanoTime() - closed))

@@ -6,12 +6,12 @@ import com.anthropic.models.beta.messages.BetaMessage;
 import com.anthropic.models.beta.messages.BetaSkillParams;
 import com.anthropic.models.beta.messages.MessageCreateParams;
 import dev.livepost.exec.ExecutorSession;
-import dev.livepost.exec.RunEvent;
 import dev.livepost.exec.RunOutcome;
 import dev.livepost.exec.RunRequest;
 import dev.livepost.exec.RunSink;
 import dev.livepost.exec.RunStatus;
 import dev.livepost.exec.SessionSpec;
+import dev.livepost.exec.StateLoss;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,11 +65,8 @@ final class AnthropicSession implements ExecutorSession {
         try {
             return active.result.get(limit.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            active.sink.emit(
-                    new RunEvent.Notice(
-                            "No answer from Anthropic's code execution within "
-                                    + limit.toSeconds()
-                                    + " s; the run was stopped."));
+            // No answer from the API in time; the kernel interrupts an abandoned cell at the
+            // next run.
             return new RunOutcome.Finished(RunStatus.TIMEOUT, null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -121,45 +118,31 @@ final class AnthropicSession implements ExecutorSession {
     }
 
     private RunOutcome code(RunRequest request, ActiveRun active) {
-        boolean replaced = false;
         var out = new ToolOutput(active.sink, ctx.files());
-        for (int attempt = 0; attempt < 3; attempt++) {
-            boolean bootstrap = !kernelShipped;
-            String command =
-                    bootstrap
-                            ? KernelCommand.bootstrap(request.source(), request.timeout())
-                            : KernelCommand.run(request.source(), request.timeout());
-            var listener = new CodeRun(command, bootstrap, out, ctx.json());
-            try {
-                exchange(codeRequest(command), listener, active);
-            } catch (UpstreamException e) {
-                if (!listener.answered() && !listener.missingKernel()) {
-                    throw e;
-                }
-                // The code ran and its whole result arrived; what failed after it was only
-                // Claude's closing words, so the run is over as the code ended it.
-            } catch (ContainerGone gone) {
-                if (replaced) {
-                    throw ApiErrors.translate(gone.cause);
-                }
-                replaced = true;
-                containerLost(out);
-                continue;
+        boolean bootstrap = !kernelShipped;
+        String command =
+                bootstrap
+                        ? KernelCommand.bootstrap(request.source(), request.timeout())
+                        : KernelCommand.run(request.source(), request.timeout());
+        var listener = new CodeRun(command, bootstrap, out, ctx.json());
+        try {
+            exchange(codeRequest(command), listener, active);
+        } catch (UpstreamException e) {
+            if (!listener.answered() && !listener.missingKernel()) {
+                throw e;
             }
-            if (listener.missingKernel()) {
-                kernelShipped = false;
-                out.notice(
-                        "The code execution container was reset: variables and files from"
-                                + " earlier runs are gone.");
-                continue;
-            }
-            if (listener.answered()) {
-                kernelShipped = true;
-            }
-            return listener.outcome();
+            // The code ran and its whole result arrived; what failed after it was only
+            // Claude's closing words, so the run is over as the code ended it.
+        } catch (ContainerGone gone) {
+            return containerLost();
         }
-        return new RunOutcome.Failed(
-                "upstream_error", "Anthropic's code execution could not start Livepost's kernel.");
+        if (listener.missingKernel()) {
+            return containerLost(); // a reset container: neither our script nor the files are left
+        }
+        if (listener.answered()) {
+            kernelShipped = true;
+        }
+        return listener.outcome();
     }
 
     private RunOutcome prompt(RunRequest request, ActiveRun active) {
@@ -172,22 +155,16 @@ final class AnthropicSession implements ExecutorSession {
         try {
             result = exchange(base, listener, active);
         } catch (ContainerGone gone) {
-            containerLost(out);
-            try {
-                result = exchange(base, listener, active);
-            } catch (ContainerGone again) {
-                throw ApiErrors.translate(again.cause);
-            }
+            return containerLost();
         }
         return listener.outcome(result.turn().stopReason(), result.continuations());
     }
 
-    private void containerLost(ToolOutput out) {
+    /** The next request starts a new container; nothing of this run ran in the old one. */
+    private RunOutcome containerLost() {
         containerId = null;
         kernelShipped = false;
-        out.notice(
-                "The code execution container had expired, so a new one was started: variables"
-                        + " and files from earlier runs are gone.");
+        return new RunOutcome.Lost(new StateLoss.ContainerReplaced());
     }
 
     private MessageCreateParams.Builder codeRequest(String command) {

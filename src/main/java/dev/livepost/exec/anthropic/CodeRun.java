@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.livepost.exec.RunEvent;
 import dev.livepost.exec.RunOutcome;
 import dev.livepost.exec.RunStatus;
+import dev.livepost.exec.StateLoss;
 import java.util.LinkedHashMap;
 
 /**
@@ -36,7 +37,7 @@ final class CodeRun implements StreamReader.Listener {
 
     /** Whether the kernel answered (so its script is in the container). */
     boolean answered() {
-        return outcome instanceof RunOutcome.Finished;
+        return outcome instanceof RunOutcome.Finished || outcome instanceof RunOutcome.Lost;
     }
 
     /** How the run ended, once the response is read. */
@@ -103,27 +104,38 @@ final class CodeRun implements StreamReader.Listener {
             return;
         }
         var status = split.status().get();
-        if (status.started() && !bootstrap) {
-            out.notice(
-                    "The interpreter in the code execution container was restarted (the"
-                            + " container was restored or reset): variables from earlier runs"
-                            + " are gone, files are kept.");
+        if (status.status().equals("not_run")) {
+            // The session's interpreter was gone, so the kernel did not run the code in a new one.
+            outcome = new RunOutcome.Lost(new StateLoss.InterpreterRestarted());
+            return;
         }
-        status.notes().forEach(out::notice);
         out.emit(result.stdout(), split.stderr(), result);
         for (JsonNode display : status.displays()) {
             var mime = new LinkedHashMap<String, String>();
             display.fields().forEachRemaining(e -> mime.put(e.getKey(), e.getValue().asText()));
             out.sink().emit(new RunEvent.Display(mime));
         }
-        outcome = new RunOutcome.Finished(status(status.status()), status.exitCode());
+        outcome = finished(status);
+    }
+
+    private static RunOutcome finished(KernelCommand.Status status) {
+        if ("timeout".equals(status.lost())) {
+            return new RunOutcome.Finished(
+                    RunStatus.TIMEOUT, status.exitCode(), new StateLoss.TimedOut());
+        }
+        RunStatus s = status(status.status());
+        return new RunOutcome.Finished(
+                s,
+                status.exitCode(),
+                status.lost() != null || s == RunStatus.KILLED
+                        ? new StateLoss.InterpreterRestarted()
+                        : null);
     }
 
     private RunOutcome failed(String code) {
         String message = ToolOutput.describe(code);
         switch (code) {
             case "execution_time_exceeded":
-                out.notice(message);
                 return new RunOutcome.Finished(RunStatus.TIMEOUT, null);
             case "output_file_too_large":
                 out.sink().emit(new RunEvent.Stderr(message + "\n"));

@@ -3,18 +3,18 @@ package dev.livepost.exec.local;
 import dev.livepost.Limits;
 import dev.livepost.LivepostException;
 import dev.livepost.exec.ExecutorSession;
-import dev.livepost.exec.RunEvent;
 import dev.livepost.exec.RunOutcome;
 import dev.livepost.exec.RunRequest;
 import dev.livepost.exec.RunSink;
 import dev.livepost.exec.RunStatus;
-import java.time.Duration;
+import dev.livepost.exec.StateLoss;
 import java.util.function.Consumer;
 
 /**
  * One reader session on the local executor: a sandbox whose kernel keeps the session's variables
- * and files. A sandbox that died is replaced at the next run, with a notice that state was lost.
- * Thread-safe as {@link ExecutorSession} requires.
+ * and files. A sandbox killed during a run (time limit, memory) is replaced, and the run reports
+ * why state was lost; one that died between runs is reported as {@link RunOutcome.Lost} before any
+ * code runs in its replacement. Thread-safe as {@link ExecutorSession} requires.
  */
 final class LocalSession implements ExecutorSession {
     // Exit codes as a shell reports them: GNU timeout's 124, 128 + SIGINT, 128 + SIGKILL.
@@ -42,41 +42,46 @@ final class LocalSession implements ExecutorSession {
     @Override
     public RunOutcome run(RunRequest request, RunSink sink) {
         Sandbox box;
-        try {
-            box = sandboxFor(sink);
-        } catch (LivepostException e) {
-            return new RunOutcome.Failed(e.code(), e.getMessage());
-        }
-        if (box == null) {
-            return new RunOutcome.Failed("session_closed", "This session was closed.");
+        synchronized (this) {
+            if (closed) {
+                return new RunOutcome.Failed("session_closed", "This session was closed.");
+            }
+            if (sandbox != null && !sandbox.alive()) {
+                // It died between runs (e.g. a thread the code left behind ran out of memory).
+                Sandbox dead = sandbox;
+                StateLoss why = loss(dead);
+                boolean hadState = hasState;
+                replace(dead);
+                if (hadState) {
+                    return new RunOutcome.Lost(why);
+                }
+            }
+            if (sandbox == null) {
+                try {
+                    sandbox = pool.take();
+                } catch (LivepostException e) {
+                    return new RunOutcome.Failed(e.code(), e.getMessage());
+                }
+            }
+            box = sandbox;
+            hasState = true;
         }
         Sandbox.Ending ending = box.run(request.runId(), request.source(), sink, request.timeout());
         if (ending == null) {
             box.interrupt();
             ending = box.await(limits.killGrace());
-            if (ending == null || ending == Sandbox.Ending.DIED) {
+            if (ending == null || ending.kind() == Sandbox.Ending.Kind.DIED) {
                 replace(box);
-                sink.emit(
-                        new RunEvent.Notice(
-                                "The run passed its time limit of "
-                                        + seconds(request.timeout())
-                                        + " and did not stop when interrupted, so its sandbox was"
-                                        + " restarted: variables and files of this session were"
-                                        + " lost."));
-            } else {
-                sink.emit(
-                        new RunEvent.Notice(
-                                "The run passed its time limit of "
-                                        + seconds(request.timeout())
-                                        + " and was interrupted."));
+                return new RunOutcome.Finished(
+                        RunStatus.TIMEOUT, EXIT_TIMEOUT, new StateLoss.TimedOut());
             }
             return new RunOutcome.Finished(RunStatus.TIMEOUT, EXIT_TIMEOUT);
         }
-        switch (ending) {
+        switch (ending.kind()) {
             case OK:
-                return RunOutcome.ok();
+                return new RunOutcome.Finished(RunStatus.OK, ending.exitCode());
             case ERROR:
-                return new RunOutcome.Finished(RunStatus.ERROR, 1);
+                return new RunOutcome.Finished(RunStatus.ERROR, ending.exitCode());
             case INTERRUPTED:
                 return new RunOutcome.Finished(RunStatus.INTERRUPTED, EXIT_INTERRUPTED);
             default:
@@ -86,43 +91,16 @@ final class LocalSession implements ExecutorSession {
                                 "session_closed", "The session was deleted during the run.");
                     }
                 }
-                boolean oom = box.outOfMemory();
+                StateLoss why = loss(box);
                 replace(box);
-                sink.emit(
-                        new RunEvent.Notice(
-                                (oom
-                                                ? "The code used more than the memory limit of "
-                                                        + (limits.memoryBytes() >> 20)
-                                                        + " MB"
-                                                : "The sandbox stopped")
-                                        + ", so it was restarted: variables and files of this"
-                                        + " session were lost."));
-                return new RunOutcome.Finished(RunStatus.KILLED, EXIT_KILLED);
+                return new RunOutcome.Finished(RunStatus.KILLED, EXIT_KILLED, why);
         }
     }
 
-    /** The session's live sandbox, replacing a dead one; null once closed. */
-    private synchronized Sandbox sandboxFor(RunSink sink) {
-        if (closed) {
-            return null;
-        }
-        if (sandbox != null && sandbox.alive()) {
-            hasState = true;
-            return sandbox;
-        }
-        if (sandbox != null) {
-            sandbox.kill();
-            sandbox = null;
-            if (hasState) {
-                sink.emit(
-                        new RunEvent.Notice(
-                                "The sandbox of this session had stopped; this run starts in a"
-                                        + " fresh one, so earlier variables and files are gone."));
-            }
-        }
-        sandbox = pool.take();
-        hasState = true;
-        return sandbox;
+    private StateLoss loss(Sandbox dead) {
+        return dead.outOfMemory()
+                ? new StateLoss.OutOfMemory(limits.memoryBytes())
+                : new StateLoss.SandboxStopped();
     }
 
     /** Kills a sandbox whose state is lost; the next run takes a fresh one from the pool. */
@@ -130,7 +108,8 @@ final class LocalSession implements ExecutorSession {
         box.kill();
         synchronized (this) {
             if (sandbox == box) {
-                sandbox = null; // the loss was reported with this run
+                sandbox = null;
+                hasState = false;
             }
         }
         pool.fill();
@@ -159,9 +138,5 @@ final class LocalSession implements ExecutorSession {
             box.kill();
         }
         onClose.accept(this);
-    }
-
-    private static String seconds(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 }

@@ -32,12 +32,20 @@ final class Sandbox {
     private static final Logger log = LoggerFactory.getLogger(Sandbox.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** How a run ended as the kernel tells it, or {@code died} when the sandbox went away. */
-    enum Ending {
-        OK,
-        ERROR,
-        INTERRUPTED,
-        DIED
+    /**
+     * How a run ended as the kernel tells it, or {@code DIED} when the sandbox went away.
+     *
+     * @param exitCode the code's exit code as the kernel reports it (0 to 255)
+     */
+    record Ending(Kind kind, int exitCode) {
+        enum Kind {
+            OK,
+            ERROR,
+            INTERRUPTED,
+            DIED
+        }
+
+        static final Ending DIED = new Ending(Kind.DIED, 137);
     }
 
     private final Process process;
@@ -50,6 +58,7 @@ final class Sandbox {
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
     private volatile RunSink sink;
     private volatile CompletableFuture<Ending> current;
+    private volatile String currentRunId;
     private final AtomicBoolean gone = new AtomicBoolean();
     private final Object writeLock = new Object();
 
@@ -112,6 +121,7 @@ final class Sandbox {
         var ending = new CompletableFuture<Ending>();
         this.sink = runSink;
         this.current = ending;
+        this.currentRunId = runId;
         if (!alive()) {
             return Ending.DIED;
         }
@@ -136,9 +146,15 @@ final class Sandbox {
         }
     }
 
-    /** KeyboardInterrupt in the running code; the kernel ignores it when idle. */
+    /**
+     * KeyboardInterrupt in the current run; names the run, so the kernel also stops one it has
+     * been sent but not yet started, and ignores the interrupt once that run is over.
+     */
     void interrupt() {
-        send(JSON.createObjectNode().put("type", "interrupt"));
+        String runId = currentRunId;
+        if (runId != null) {
+            send(JSON.createObjectNode().put("type", "interrupt").put("id", runId));
+        }
     }
 
     boolean outOfMemory() {
@@ -235,11 +251,14 @@ final class Sandbox {
                 CompletableFuture<Ending> ending = current;
                 sink = null; // output of threads the run left behind must not follow its done
                 if (ending != null) {
+                    // Untrusted like every message: a status or code out of range is an error.
+                    int exit = msg.path("exit").asInt(1);
+                    int code = exit >= 0 && exit <= 255 ? exit : 1;
                     ending.complete(
                             switch (msg.path("status").asText()) {
-                                case "ok" -> Ending.OK;
-                                case "interrupted" -> Ending.INTERRUPTED;
-                                default -> Ending.ERROR;
+                                case "ok" -> new Ending(Ending.Kind.OK, 0);
+                                case "interrupted" -> new Ending(Ending.Kind.INTERRUPTED, 130);
+                                default -> new Ending(Ending.Kind.ERROR, code == 0 ? 1 : code);
                             });
                 }
             }

@@ -21,7 +21,7 @@ final class CodeRunnerAttributes {
 
     private CodeRunnerAttributes() {}
 
-    static void apply(CodeRunnerBlock block, List<Attribute> attributes, int maxTimeoutSeconds) {
+    static void apply(CodeRunnerBlock block, List<Attribute> attributes) {
         var seen = new HashSet<String>();
         for (Attribute a : attributes) {
             if (!seen.add(a.name())) {
@@ -54,7 +54,7 @@ final class CodeRunnerAttributes {
                     }
                 }
                 case "skills" -> block.setSkills(skills(block, v));
-                case "timeout" -> block.setTimeoutSeconds(timeout(block, v, maxTimeoutSeconds));
+                case "timeout" -> block.setTimeoutSeconds(timeout(block, v));
                 case "setup" -> block.setSetup(matching(block, "setup", v, ID));
                 default ->
                         block.setError(
@@ -112,7 +112,7 @@ final class CodeRunnerAttributes {
         return out;
     }
 
-    private static Integer timeout(CodeRunnerBlock block, String v, int max) {
+    private static Integer timeout(CodeRunnerBlock block, String v) {
         String s = required(block, "timeout", v);
         if (s == null) {
             return null;
@@ -131,6 +131,6 @@ final class CodeRunnerAttributes {
                             + AttributeTokenizer.quote(s, 0));
             return null;
         }
-        return Math.min(seconds, max);
+        return seconds;
     }
 }

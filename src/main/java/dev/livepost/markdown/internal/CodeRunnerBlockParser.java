@@ -97,12 +97,6 @@ public final class CodeRunnerBlockParser extends AbstractBlockParser {
 
     /** Recognizes the opening line; everything after {@code ::code-runner} is checked here. */
     public static final class Factory extends AbstractBlockParserFactory {
-        private final int maxTimeoutSeconds;
-
-        public Factory(int maxTimeoutSeconds) {
-            this.maxTimeoutSeconds = maxTimeoutSeconds;
-        }
-
         @Override
         public BlockStart tryStart(ParserState state, MatchedBlockParser matched) {
             if (state.getIndent() >= CODE_INDENT) {
@@ -141,7 +135,7 @@ public final class CodeRunnerBlockParser extends AbstractBlockParser {
                     block.setError(result.error());
                     return;
                 }
-                CodeRunnerAttributes.apply(block, result.attributes(), maxTimeoutSeconds);
+                CodeRunnerAttributes.apply(block, result.attributes());
                 i = result.end();
             }
             for (int k = i; k < line.length(); k++) {

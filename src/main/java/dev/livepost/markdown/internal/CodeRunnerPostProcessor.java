@@ -132,7 +132,26 @@ public final class CodeRunnerPostProcessor implements PostProcessor {
                 b.setError("setup='" + setup + "' names no artifact of this post");
             } else if (target.getError() != null) {
                 b.setError("setup='" + setup + "' names an artifact that has an error itself");
+            } else {
+                String cycle = cycle(b, byId);
+                if (cycle != null) {
+                    b.setError("setup='" + setup + "' makes a cycle: " + cycle);
+                }
             }
         }
+    }
+
+    /** The ids of the setup chain from {@code start} back to itself, or null if it ends. */
+    private static String cycle(CodeRunnerBlock start, Map<String, CodeRunnerBlock> byId) {
+        var path = new ArrayList<String>(List.of(start.getId()));
+        CodeRunnerBlock at = byId.get(start.getSetup());
+        while (at != null && path.size() <= byId.size()) {
+            path.add(at.getId());
+            if (at == start) {
+                return String.join(" -> ", path);
+            }
+            at = at.getSetup() == null ? null : byId.get(at.getSetup());
+        }
+        return null;
     }
 }

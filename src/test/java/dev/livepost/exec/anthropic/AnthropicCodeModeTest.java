@@ -228,13 +228,7 @@ class AnthropicCodeModeTest extends FakeApiTest {
         var sink = new RecordingSink();
         var running =
                 CompletableFuture.supplyAsync(() -> run(s, "import time\ntime.sleep(60)", sink));
-        long waited = 0;
-        while (fake.execs.get() == before && waited < 15_000) {
-            Thread.sleep(50);
-            waited += 50;
-        }
-        assertThat(fake.execs.get()).isGreaterThan(before);
-        Thread.sleep(1500); // by now the code sleeps in the kernel
+        fake.awaitExecs(before + 1, Duration.ofSeconds(30)); // the container runs the command
         long t0 = System.nanoTime();
 
         s.interrupt();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.livepost.exec.RunEvent;
 import dev.livepost.exec.RunOutcome;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -77,11 +78,7 @@ class AnthropicPromptModeTest extends FakeApiTest {
         fake.enqueue(new FakeAnthropic.Hold(release));
         var sink = new RecordingSink();
         var running = CompletableFuture.supplyAsync(() -> run(s, "two words", sink));
-        long waited = 0;
-        while (sink.all(RunEvent.Text.class).isEmpty() && waited < 10_000) {
-            Thread.sleep(20);
-            waited += 20;
-        }
+        sink.await(e -> e instanceof RunEvent.Text, Duration.ofSeconds(10));
 
         assertThat(sink.text()).startsWith("I'll count");
         assertThat(sink.stdout()).isEmpty();

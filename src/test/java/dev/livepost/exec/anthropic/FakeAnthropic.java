@@ -167,12 +167,31 @@ final class FakeAnthropic implements AutoCloseable {
         return local;
     }
 
+    /** Waits until the containers have started {@code n} bash commands in all. */
+    void awaitExecs(int n, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        synchronized (execs) {
+            while (execs.get() < n) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("only " + execs.get() + " commands ran, not " + n);
+                }
+                execs.wait(Math.max(1, left / 1_000_000));
+            }
+        }
+    }
+
     FakeContainer container(String id) {
         return containers.get(id);
     }
 
     int containerCount() {
         return containers.size();
+    }
+
+    /** The ids of the live containers. */
+    List<String> containerIds() {
+        return List.copyOf(containers.keySet());
     }
 
     /** The container is gone: requests naming it fail as Anthropic's do. */
@@ -469,7 +488,10 @@ final class FakeAnthropic implements AutoCloseable {
 
     /** Runs the command in the container, pinging while it runs, and sends its result. */
     private String runBash(FakeStream sse, String toolId, FakeContainer container, String command) {
-        execs.incrementAndGet();
+        synchronized (execs) {
+            execs.incrementAndGet();
+            execs.notifyAll();
+        }
         FakeContainer.Exec r = sse.pinging(gone -> container.exec(command, execLimit, gone));
         if (r.cancelled()) {
             throw new FakeStream.Gone(new IOException("client went away"));

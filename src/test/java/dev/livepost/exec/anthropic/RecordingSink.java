@@ -3,27 +3,52 @@ package dev.livepost.exec.anthropic;
 import dev.livepost.exec.FileNames;
 import dev.livepost.exec.RunEvent;
 import dev.livepost.exec.RunSink;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
-/** Keeps every event and file of a run, in order, for assertions. */
+/** Keeps every event and file of a run, in order, for assertions; a test can wait for one. */
 final class RecordingSink implements RunSink {
     final List<RunEvent> events = new CopyOnWriteArrayList<>();
     final Map<String, byte[]> files = new ConcurrentHashMap<>();
 
     @Override
     public void emit(RunEvent event) {
-        events.add(event);
+        add(event);
     }
 
     @Override
     public void file(String name, String mime, byte[] content) {
         files.put(name, content);
         String type = mime == null ? FileNames.mimeOf(name) : mime;
-        events.add(new RunEvent.File(name, name, type, content.length, "/files/" + name));
+        add(new RunEvent.File(name, name, type, content.length));
+    }
+
+    private synchronized void add(RunEvent event) {
+        events.add(event);
+        notifyAll();
+    }
+
+    /** Waits until an event matches; fails the test if none did within {@code within}. */
+    synchronized RunEvent await(Predicate<RunEvent> matches, Duration within)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (true) {
+            for (RunEvent e : events) {
+                if (matches.test(e)) {
+                    return e;
+                }
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("no such event within " + within + ": " + events);
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
     }
 
     String stdout() {

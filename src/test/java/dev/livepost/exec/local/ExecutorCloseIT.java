@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,11 +26,13 @@ class ExecutorCloseIT {
         assertThat(sandboxProcesses())
                 .anyMatch(p -> p.info().command().orElse("").endsWith("sleep"));
         // Closing the executor alone must be enough (App closes Sessions first, but also this).
+        var running = sandboxProcesses();
         sandboxes.executor.close();
-        long deadline = System.nanoTime() + 3_000_000_000L;
-        while (!sandboxProcesses().isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        CompletableFuture.allOf(
+                        running.stream()
+                                .map(ProcessHandle::onExit)
+                                .toArray(CompletableFuture[]::new))
+                .get(3, TimeUnit.SECONDS);
         assertThat(sandboxProcesses()).isEmpty();
         sandboxes.close();
     }

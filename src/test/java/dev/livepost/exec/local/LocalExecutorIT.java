@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -167,15 +168,10 @@ class LocalExecutorIT {
     void interruptStopsTheRunAndKeepsState() throws Exception {
         String token = sandboxes.open();
         sandboxes.run(token, "x = 'kept'");
-        var running =
-                CompletableFuture.supplyAsync(
-                        () ->
-                                sandboxes.run(
-                                        token,
-                                        "import time\nprint('go', flush=True)\ntime.sleep(30)"));
-        Thread.sleep(1500);
+        var run = sandboxes.start(token, "import time\nprint('go', flush=True)\ntime.sleep(30)");
+        run.awaitStdout("go");
         sandboxes.sessions.interrupt(token);
-        var run = running.get();
+        run.finished(Duration.ofSeconds(10));
         assertThat(run.done().status()).isEqualTo(RunStatus.INTERRUPTED);
         assertThat(run.done().exitCode()).isEqualTo(130);
         assertThat(run.stderr()).contains("KeyboardInterrupt");
@@ -235,6 +231,9 @@ class LocalExecutorIT {
     void sandboxDyingInARunIsReplaced() {
         String token = sandboxes.open();
         sandboxes.run(token, "x = 1");
+        // The pool's sandboxes live on; the first of these to end is this session's.
+        var exits =
+                sandboxProcesses().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new);
         var run = sandboxes.run(token, "import os\nos._exit(3)");
         assertThat(run.done().status()).isEqualTo(RunStatus.KILLED);
         assertThat(run.done().exitCode()).isEqualTo(137);
@@ -247,17 +246,27 @@ class LocalExecutorIT {
     @Test
     void sandboxDyingBetweenRunsIsReplacedWithANotice() throws Exception {
         String token = sandboxes.open();
+        sandboxes.run(token, "x = 1");
+        // The pool's sandboxes live on; the first of these to end is this session's.
+        var exits =
+                sandboxProcesses().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new);
         var run =
                 sandboxes.run(
                         token,
                         "import os, threading, time\n"
                                 + "threading.Thread(target=lambda: (time.sleep(0.3), os._exit(3))).start()");
         assertThat(run.done().status()).isEqualTo(RunStatus.OK);
-        Thread.sleep(1500);
-        var next = sandboxes.run(token, "print('fresh')");
-        assertThat(next.notices()).contains("had stopped");
-        assertThat(next.stdout()).isEqualTo("fresh\n");
+        CompletableFuture.anyOf(exits).get(10, TimeUnit.SECONDS);
+        var next = sandboxes.run(token, "print('x' in globals())");
+        assertThat(next.notices()).contains("sandbox of this session stopped", "were lost");
+        assertThat(next.stdout()).isEqualTo("False\n");
         assertThat(next.done().status()).isEqualTo(RunStatus.OK);
+    }
+
+    private static java.util.stream.Stream<ProcessHandle> sandboxProcesses() {
+        return ProcessHandle.current()
+                .descendants()
+                .filter(p -> p.info().command().orElse("").contains("python3"));
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.livepost.exec.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.livepost.Config;
+import dev.livepost.exec.Run;
 import dev.livepost.exec.SessionSpec;
 import dev.livepost.exec.Sessions;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -42,13 +43,21 @@ final class LocalSandboxes implements AutoCloseable {
 
     /** A new session. */
     String open() {
-        return sessions.create(SPEC, null, null).session();
+        return sessions.create(SPEC, List.of(), null).session();
     }
 
     /** Runs code in a session and returns its events. */
     Recorder run(String token, String code) {
         var recorder = new Recorder();
-        sessions.prepare(token, code).stream(recorder);
+        sessions.start(token, code).stream(recorder);
+        return recorder;
+    }
+
+    /** Starts code in a session on another thread; the recorder fills as the events come. */
+    Recorder start(String token, String code) {
+        var recorder = new Recorder();
+        Run run = sessions.start(token, code);
+        new Thread(() -> run.stream(recorder), "test-run-" + run.id()).start();
         return recorder;
     }
 

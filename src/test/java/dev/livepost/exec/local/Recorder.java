@@ -1,20 +1,70 @@
 package dev.livepost.exec.local;
 
+import dev.livepost.exec.EventSink;
 import dev.livepost.exec.RunEvent;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
-/** Collects a run's events with the time each arrived. Thread-safe. */
-final class Recorder implements Consumer<RunEvent> {
+/**
+ * Collects a run's events with the time each arrived, and lets a test wait for one. Thread-safe.
+ */
+final class Recorder implements EventSink {
     record Timed(RunEvent event, long nanos) {}
 
     private final List<Timed> events = new ArrayList<>();
+    private boolean closed;
 
     @Override
-    public synchronized void accept(RunEvent event) {
+    public synchronized void send(RunEvent event) {
         events.add(new Timed(event, System.nanoTime()));
+        notifyAll();
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        notifyAll();
+    }
+
+    /** Waits until an event matches; fails the test if none did within {@code within}. */
+    synchronized RunEvent await(Predicate<RunEvent> matches, Duration within)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        for (int seen = 0; ; ) {
+            for (; seen < events.size(); seen++) {
+                if (matches.test(events.get(seen).event())) {
+                    return events.get(seen).event();
+                }
+            }
+            long left = deadline - System.nanoTime();
+            if (closed || left <= 0) {
+                throw new AssertionError("no such event within " + within + ": " + events);
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
+    }
+
+    /** Waits until the run's stream was closed after its last event; returns this. */
+    synchronized Recorder finished(Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!closed) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("the run did not end within " + within + ": " + events);
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
+        return this;
+    }
+
+    /** Waits until the code printed {@code text} (within one stdout event). */
+    RunEvent awaitStdout(String text) throws InterruptedException {
+        return await(
+                e -> e instanceof RunEvent.Stdout o && o.text().contains(text),
+                Duration.ofSeconds(30));
     }
 
     synchronized List<Timed> timed() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.livepost.exec.RunStatus;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,7 +30,7 @@ class TimeoutIT {
     private static String session() {
         return sandboxes
                 .sessions
-                .create(LocalSandboxes.SPEC, null, Duration.ofSeconds(2))
+                .create(LocalSandboxes.SPEC, List.of(), Duration.ofSeconds(2))
                 .session();
     }
 
