@@ -103,13 +103,21 @@ final class CodeRun implements StreamReader.Listener {
             return;
         }
         var status = split.status().get();
-        if (status.started() && !bootstrap) {
+        // Minimal mapping of the kernel-core trailer; the session rewrite replaces this.
+        if ("not_run".equals(status.status())) {
             out.notice(
-                    "The interpreter in the code execution container was restarted (the"
-                            + " container was restored or reset): variables from earlier runs"
-                            + " are gone, files are kept.");
+                    "The interpreter in the code execution container was restarted: variables"
+                            + " from earlier runs are gone, files are kept. The code was not run;"
+                            + " run it again.");
+        } else if ("timeout".equals(status.lost())) {
+            out.notice(
+                    "The code did not stop after its time limit, so the interpreter was"
+                            + " restarted: variables were lost.");
+        } else if (status.lost() != null) {
+            out.notice(
+                    "The interpreter in the code execution container was restarted: variables"
+                            + " from earlier runs are gone, files are kept.");
         }
-        status.notes().forEach(out::notice);
         out.emit(result.stdout(), split.stderr(), result);
         for (JsonNode display : status.displays()) {
             var mime = new LinkedHashMap<String, String>();
