@@ -25,9 +25,9 @@ import sys
 import traceback
 
 # One set of caps for both kernels.
-MAX_TEXT = 200_000  # characters of one MIME entry of a displayed value
+MAX_TEXT = 1 << 20  # characters of one MIME entry of a displayed value
 MAX_DISPLAYS = 100  # displayed values per run
-MAX_DISPLAY_CHARS = 2 << 20  # characters of all displayed values of a run
+MAX_DISPLAY_CHARS = 2 << 20  # characters of a run's displayed values, before the last one shown
 MAX_FILES = 20  # files per run: figures first, then new or changed files
 MAX_WALK = 10_000  # directory entries looked at when listing the working folder
 
@@ -155,13 +155,13 @@ class Cells:
 
     def display(self, *values):
         for value in values:
-            bundle = _bundle(value)
-            size = sum(map(len, bundle.values()))
-            self.displays += 1
-            self.display_chars += size
-            if self.displays > MAX_DISPLAYS or self.display_chars > MAX_DISPLAY_CHARS:
+            # Past the caps only a notice is sent; one value is always shown whole.
+            if self.displays >= MAX_DISPLAYS or self.display_chars >= MAX_DISPLAY_CHARS:
                 self.over_display_cap()
                 continue
+            bundle = _bundle(value)
+            self.displays += 1
+            self.display_chars += sum(map(len, bundle.values()))
             self.hooks.flush()
             self.hooks.display(bundle)
 
