@@ -44,15 +44,13 @@ final class PostReader {
     /** Posts are prose; anything this big is a mistake (and would be slow to serve). */
     private static final long MAX_BYTES = 4L << 20;
 
-
     /**
      * @param post the post, or null when the file cannot be shown
      * @param problems everything wrong with the file (the reason when {@code post} is null)
      */
     record Read(Post post, List<Problem> problems) {}
 
-    PostReader() {
-    }
+    PostReader() {}
 
     Read read(Path file) {
         String name = file.getFileName().toString();
@@ -123,9 +121,7 @@ final class PostReader {
                 List.of(
                         TablesExtension.create(),
                         HeadingAnchorExtension.create(),
-                        CodeRunnerExtension.builder()
-                                .slug(slug)
-                                .build());
+                        CodeRunnerExtension.builder().slug(slug).build());
         Node document =
                 Parser.builder()
                         .extensions(extensions)

@@ -23,7 +23,9 @@ final class ReaderSession {
     private final AtomicReference<Run> slot = new AtomicReference<>();
     volatile Instant lastUsed;
 
-    /** Whether the setup chain must run before the next code: at first, and after state was lost. */
+    /**
+     * Whether the setup chain must run before the next code: at first, and after state was lost.
+     */
     volatile boolean setupDue;
 
     ReaderSession(

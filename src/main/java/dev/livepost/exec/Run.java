@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #stream} frees the slot just before the last event (so a next run sent as soon as {@code
  * done} arrives is not refused), and {@link #close} frees the slot of a run that never streamed.
  * {@link #completion} completes after the last event was sent and the stream closed, so shutdown,
- * closed tabs and tests wait on it instead of polling. Thread-safe: {@link #interrupt} may come from
- * any thread, at any time, also before the code started.
+ * closed tabs and tests wait on it instead of polling. Thread-safe: {@link #interrupt} may come
+ * from any thread, at any time, also before the code started.
  */
 public final class Run implements AutoCloseable {
     private final ReaderSession session;

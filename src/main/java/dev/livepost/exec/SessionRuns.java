@@ -73,8 +73,7 @@ final class SessionRuns {
                 if (run.interrupted()) {
                     return done(new RunOutcome.Finished(RunStatus.INTERRUPTED, 130), start);
                 }
-                outcome =
-                        s.backend.run(new RunRequest(run.id(), run.source(), s.timeout), sink);
+                outcome = s.backend.run(new RunRequest(run.id(), run.source(), s.timeout), sink);
             } else if (outcome instanceof RunOutcome.Finished f && f.lost() == null) {
                 sink.emit(new RunEvent.Notice(Notices.setupDidNotFinish(f.status())));
             }
@@ -114,9 +113,7 @@ final class SessionRuns {
             RunOutcome o =
                     s.backend.run(
                             new RunRequest(
-                                    run.id() + "-setup-" + (i + 1),
-                                    s.setupChain.get(i),
-                                    s.timeout),
+                                    run.id() + "-setup-" + (i + 1), s.setupChain.get(i), s.timeout),
                             quiet);
             if (!(o instanceof RunOutcome.Finished f && f.status() == RunStatus.OK)) {
                 return o;

@@ -39,8 +39,7 @@ public final class CodeRunnerExtension
 
     @Override
     public void extend(Parser.Builder parserBuilder) {
-        parserBuilder.customBlockParserFactory(
-                new CodeRunnerBlockParser.Factory());
+        parserBuilder.customBlockParserFactory(new CodeRunnerBlockParser.Factory());
         parserBuilder.postProcessor(new CodeRunnerPostProcessor());
     }
 

@@ -96,7 +96,7 @@ class BlogTest {
                                 false,
                                 false,
                                 List.of(),
-                                30,
+                                999, // as written: Sessions caps it when a session starts
                                 "2",
                                 "print(1)\n"));
         assertThat(blog.artifact("p/2").orElseThrow().code()).isEqualTo("x = 2\n");

@@ -88,7 +88,7 @@ class SessionsTest {
     }
 
     /** Collects a run's events; {@code closed} once the stream was ended. */
-    static final class Collected implements EventSink {
+    static class Collected implements EventSink {
         final List<RunEvent> events = new ArrayList<>();
         boolean closed;
 
@@ -227,7 +227,8 @@ class SessionsTest {
         run(token, "next");
 
         assertThat(executor.ran).containsExactly("setup", "slow", "next");
-        assertThat(notices(slow)).containsExactly("The run passed its time limit of 2 s and was interrupted.");
+        assertThat(notices(slow))
+                .containsExactly("The run passed its time limit of 2 s and was interrupted.");
     }
 
     @Test
@@ -383,16 +384,15 @@ class SessionsTest {
     void nextRunMayStartAsSoonAsDoneArrives() {
         String token = open();
         var second = new Collected();
-        sessions.start(token, "first")
-                .stream(
-                        new Collected() {
-                            @Override
-                            public void send(RunEvent e) {
-                                if (e instanceof RunEvent.Done) {
-                                    sessions.start(token, "second").stream(second);
-                                }
-                            }
-                        });
+        sessions.start(token, "first").stream(
+                new Collected() {
+                    @Override
+                    public void send(RunEvent e) {
+                        if (e instanceof RunEvent.Done) {
+                            sessions.start(token, "second").stream(second);
+                        }
+                    }
+                });
         assertThat(second.events).last().isInstanceOf(RunEvent.Done.class);
         assertThat(executor.ran).containsExactly("first", "second");
     }

@@ -1,6 +1,5 @@
 package dev.livepost.testing;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -84,7 +83,8 @@ public final class LiveRun {
 
     /** Waits until the code printed {@code text} in one stdout event. */
     public Sse.Event awaitStdout(String text) throws InterruptedException {
-        return await(e -> e.name().equals("stdout") && e.text().contains(text), Duration.ofSeconds(30));
+        return await(
+                e -> e.name().equals("stdout") && e.text().contains(text), Duration.ofSeconds(30));
     }
 
     /** Every event, once the server ended the stream. */

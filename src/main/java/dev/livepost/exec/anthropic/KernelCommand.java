@@ -2,20 +2,21 @@ package dev.livepost.exec.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.livepost.exec.KernelScripts;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 
 /**
- * The bash commands that run a reader's code in the container's long-lived Livepost kernel ({@code
- * kernel.py}), and the status line the kernel appends to stderr. The code travels verbatim in a
- * quoted here-document (no expansion, no re-encoding), so the command Claude is asked to run is the
- * reader's code plus two short lines. Immutable; thread-safe.
+ * The bash commands that run a reader's code in the container's long-lived Livepost kernel ({@link
+ * KernelScripts#anthropic()}, shipped as {@code lp.py}), and the status line the kernel appends to
+ * stderr. The code travels verbatim in a quoted here-document (no expansion, no re-encoding), so
+ * the command Claude is asked to run is the reader's code plus two short lines. Immutable;
+ * thread-safe.
  */
 final class KernelCommand {
     static final String DIR = "/tmp/.livepost";
@@ -26,12 +27,16 @@ final class KernelCommand {
 
     static final String NO_KERNEL_MESSAGE = "livepost: no kernel";
     private static final String STATUS_PREFIX = "\nLIVEPOST-STATUS ";
-    private static final String KERNEL_SOURCE = loadKernel();
+    private static final String KERNEL_SOURCE = KernelScripts.anthropic();
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private KernelCommand() {}
 
-    /** Runs {@code code} in the kernel, assuming its script is already in the container. */
+    /**
+     * Runs {@code code} in the kernel of earlier runs ({@code warm}), assuming its script is in the
+     * container. When that kernel is gone, a fresh one is started and the code is not run: the
+     * status is {@code not_run}, lost {@code restarted}.
+     */
     static String run(String code, Duration timeout) {
         return "[ -f "
                 + SCRIPT
@@ -40,10 +45,13 @@ final class KernelCommand {
                 + "' >&2; exit "
                 + NO_KERNEL
                 + "; }\n"
-                + client(code, timeout);
+                + client(code, timeout, "warm");
     }
 
-    /** Ships the kernel script into the container, then runs {@code code} like {@link #run}. */
+    /**
+     * Ships the kernel script into the container, then runs {@code code} ({@code fresh}: in the
+     * running kernel if there is one, else in a new one).
+     */
     static String bootstrap(String code, Duration timeout) {
         String eof = delimiter("LIVEPOST_KERNEL", KERNEL_SOURCE);
         return "mkdir -p "
@@ -57,16 +65,18 @@ final class KernelCommand {
                 + (KERNEL_SOURCE.endsWith("\n") ? "" : "\n")
                 + eof
                 + "\n"
-                + client(code, timeout);
+                + client(code, timeout, "fresh");
     }
 
-    private static String client(String code, Duration timeout) {
+    private static String client(String code, Duration timeout, String mode) {
         String eof = delimiter("LIVEPOST_CODE", code);
         long seconds = Math.max(1, timeout.toSeconds());
         return "python3 "
                 + SCRIPT
                 + " run "
                 + seconds
+                + " "
+                + mode
                 + " <<'"
                 + eof
                 + "'\n"
@@ -97,19 +107,21 @@ final class KernelCommand {
     }
 
     /**
-     * The kernel's report on one cell.
+     * The kernel's report on one cell: facts, which the session puts into words.
      *
-     * @param status {@code ok}, {@code error}, {@code timeout}, {@code interrupted}, {@code killed}
-     * @param started whether the kernel had to be started for this cell (earlier variables gone)
+     * @param status {@code ok}, {@code error}, {@code timeout} (interrupted at its time limit,
+     *     state kept), {@code interrupted}, {@code killed} (the kernel was killed or died; see
+     *     {@code lost}), or {@code not_run} (a warm run found no kernel of earlier runs: a fresh
+     *     one was started and the code was not run)
+     * @param exitCode the cell's exit status ({@code sys.exit(n)}, 1 for an exception, 130 when
+     *     interrupted, 137 when killed, 0 when not run)
+     * @param lost null when the interpreter's state was kept; {@code restarted} when the kernel of
+     *     earlier runs was gone or died and a fresh one was started; {@code timeout} when the cell
+     *     ignored its interrupt at the time limit and the kernel was killed
      * @param displays the cell's rich values in order ({@code display(...)} calls, then the value
      *     of its last expression), each a MIME bundle
      */
-    record Status(
-            String status,
-            int exitCode,
-            boolean started,
-            java.util.List<JsonNode> displays,
-            java.util.List<String> notes) {}
+    record Status(String status, int exitCode, String lost, List<JsonNode> displays) {}
 
     /** The stderr without the status line, and the status if the kernel wrote one. */
     record Split(String stderr, Optional<Status> status) {}
@@ -122,9 +134,7 @@ final class KernelCommand {
         String line = stderr.substring(at + STATUS_PREFIX.length()).strip();
         try {
             JsonNode n = json.readTree(line);
-            var notes = new java.util.ArrayList<String>();
-            n.path("notes").forEach(x -> notes.add(x.asText()));
-            var displays = new java.util.ArrayList<JsonNode>();
+            var displays = new ArrayList<JsonNode>();
             n.path("displays")
                     .forEach(
                             d -> {
@@ -132,51 +142,16 @@ final class KernelCommand {
                                     displays.add(d);
                                 }
                             });
-            if (n.path("display").isObject()) {
-                // A kernel from before display(...) existed reports only the last value.
-                displays.add(n.get("display"));
-            }
+            JsonNode lost = n.path("lost");
             var status =
                     new Status(
                             n.path("status").asText("error"),
                             n.path("exit").asInt(1),
-                            n.path("started").asBoolean(false),
-                            displays,
-                            notes);
+                            lost.isTextual() ? lost.asText() : null,
+                            List.copyOf(displays));
             return new Split(stderr.substring(0, at), Optional.of(status));
         } catch (IOException e) {
             return new Split(stderr, Optional.empty());
-        }
-    }
-
-    /**
-     * The script without its module docstring and comment lines: Claude types every character of it
-     * into the first command of a container, so shorter is cheaper and faster.
-     */
-    static String compact(String script) {
-        String body = script;
-        if (body.startsWith("\"\"\"")) {
-            int end = body.indexOf("\"\"\"", 3);
-            body = body.substring(end + 3);
-        }
-        var out = new StringBuilder();
-        for (String line : body.split("\n", -1)) {
-            String t = line.strip();
-            if (!t.startsWith("#") && !(t.isEmpty() && out.toString().endsWith("\n\n"))) {
-                out.append(line).append('\n');
-            }
-        }
-        return out.toString().strip() + "\n";
-    }
-
-    private static String loadKernel() {
-        try (InputStream in = KernelCommand.class.getResourceAsStream("kernel.py")) {
-            if (in == null) {
-                throw new IllegalStateException("kernel.py is missing from the jar");
-            }
-            return compact(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -4,13 +4,13 @@
  *
  * <p>Code mode: the reader's code must run as written, and its variables must survive from one run
  * to the next although every bash call of the tool is a new process. So the first run ships a small
- * Python kernel ({@code kernel.py}, a resource of this package) into the container and starts it in
- * the background on a unix socket; every run then asks Claude to run one short command that hands
- * the code, verbatim in a quoted here-document, to that kernel ({@link
+ * Python kernel ({@link dev.livepost.exec.KernelScripts#anthropic()}) into the container and starts
+ * it in the background on a unix socket; every run then asks Claude to run one short command that
+ * hands the code, verbatim in a quoted here-document, to that kernel ({@link
  * dev.livepost.exec.anthropic.KernelCommand}). The command Claude runs is compared with the one
- * asked for; the kernel's stdout, stderr and a status line (exit status, restarts, the last
- * expression's value) come back in the tool result, and new files are copied to {@code
- * /tmp/outputs} so they come back as Files API ids.
+ * asked for; the kernel's stdout, stderr and a status line (status, exit status, whether the
+ * interpreter's state was lost, the displayed values) come back in the tool result, and new files
+ * are copied to {@code /tmp/outputs} so they come back as Files API ids.
  *
  * <p>Prompt mode: the reader's request goes to Claude, who writes and runs code; text, each command
  * or file it runs, and their output stream to the reader as the API delivers them.

@@ -147,8 +147,8 @@ final class Sandbox {
     }
 
     /**
-     * KeyboardInterrupt in the current run; names the run, so the kernel also stops one it has
-     * been sent but not yet started, and ignores the interrupt once that run is over.
+     * KeyboardInterrupt in the current run; names the run, so the kernel also stops one it has been
+     * sent but not yet started, and ignores the interrupt once that run is over.
      */
     void interrupt() {
         String runId = currentRunId;

@@ -2,8 +2,8 @@ package dev.livepost.exec.local;
 
 import dev.livepost.Limits;
 import dev.livepost.LivepostException;
+import dev.livepost.exec.KernelScripts;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -90,13 +90,7 @@ final class SandboxLauncher {
                     files.resolve("passwd"),
                     "sandbox:x:" + INNER_UID + ":" + INNER_UID + ":sandbox:/work:/bin/sh\n");
             Files.writeString(files.resolve("group"), "sandbox:x:" + INNER_UID + ":\n");
-            try (InputStream in =
-                    SandboxLauncher.class.getResourceAsStream("/kernel/livepost_kernel.py")) {
-                if (in == null) {
-                    throw new IllegalStateException("kernel/livepost_kernel.py missing from jar");
-                }
-                Files.write(files.resolve("kernel.py"), in.readAllBytes());
-            }
+            Files.writeString(files.resolve("kernel.py"), KernelScripts.local());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write sandbox files to " + files, e);
         }

@@ -35,7 +35,9 @@ class AnthropicUpstreamErrorsTest extends FakeApiTest {
         if (end.equals("done")) {
             assertThat(outcome).isInstanceOf(RunOutcome.Finished.class);
             assertThat(((RunOutcome.Finished) outcome).status().wire()).isEqualTo(what);
-            assertThat(sink.notices().size() + sink.stderr().length()).isPositive();
+            if (what.equals("error")) {
+                assertThat(sink.stderr()).isNotBlank(); // the timeout is worded by Sessions
+            }
         } else {
             assertThat(outcome).isInstanceOf(RunOutcome.Failed.class);
             assertThat(((RunOutcome.Failed) outcome).code()).isEqualTo(what);
@@ -174,7 +176,7 @@ class AnthropicUpstreamErrorsTest extends FakeApiTest {
 
         assertThat(outcome).isEqualTo(new RunOutcome.Finished(RunStatus.TIMEOUT, null));
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
-        assertThat(sink.notices()).singleElement().asString().contains("No answer");
+        assertThat(sink.notices()).isEmpty(); // Sessions words the timeout for the reader
         var next = new RecordingSink();
         assertThat(run(s, "print('next')", next)).isEqualTo(RunOutcome.ok());
         assertThat(next.stdout()).isEqualTo("next\n");

@@ -179,6 +179,19 @@ class LocalExecutorIT {
     }
 
     @Test
+    void anInterruptSentAsTheRunStartsStopsIt() throws Exception {
+        String token = sandboxes.open();
+        sandboxes.run(token, "x = 'kept'");
+        // No waiting for the code: the interrupt may reach the kernel before the run does.
+        var run = sandboxes.start(token, "x = 'changed'\nimport time\ntime.sleep(30)");
+        sandboxes.sessions.interrupt(token);
+        run.finished(Duration.ofSeconds(10));
+
+        assertThat(run.done().status()).isEqualTo(RunStatus.INTERRUPTED);
+        assertThat(sandboxes.run(token, "print(x)").stdout()).isIn("kept\n", "changed\n");
+    }
+
+    @Test
     void outputPastTheLimitStopsTheRun() {
         var run =
                 sandboxes.run(sandboxes.open(), "for i in range(1_000_000):\n    print('x' * 99)");
@@ -232,8 +245,7 @@ class LocalExecutorIT {
         String token = sandboxes.open();
         sandboxes.run(token, "x = 1");
         // The pool's sandboxes live on; the first of these to end is this session's.
-        var exits =
-                sandboxProcesses().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new);
+        var exits = sandboxProcesses().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new);
         var run = sandboxes.run(token, "import os\nos._exit(3)");
         assertThat(run.done().status()).isEqualTo(RunStatus.KILLED);
         assertThat(run.done().exitCode()).isEqualTo(137);
@@ -248,8 +260,7 @@ class LocalExecutorIT {
         String token = sandboxes.open();
         sandboxes.run(token, "x = 1");
         // The pool's sandboxes live on; the first of these to end is this session's.
-        var exits =
-                sandboxProcesses().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new);
+        var exits = sandboxProcesses().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new);
         var run =
                 sandboxes.run(
                         token,

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An artifact's setup code runs again before the next run exactly when the session's state was
- * lost, whatever the run's status: the reader's variables are never overwritten by a setup that
- * was not needed, and never missing after one that was.
+ * lost, whatever the run's status: the reader's variables are never overwritten by a setup that was
+ * not needed, and never missing after one that was.
  */
 class SetupReplayIT {
     @TempDir static Path data;
@@ -81,7 +81,9 @@ class SetupReplayIT {
     @Test
     void aSandboxKilledForMemoryReplaysSetupBeforeTheNextRun() {
         String token = sessionWithReaderState();
-        var hog = sandboxes.run(token, "chunks = []\nwhile True:\n    chunks.append(b'x' * (16 << 20))");
+        var hog =
+                sandboxes.run(
+                        token, "chunks = []\nwhile True:\n    chunks.append(b'x' * (16 << 20))");
         var next = sandboxes.run(token, "print(x)");
         if (hog.done().status() == RunStatus.KILLED) {
             assertThat(hog.notices()).contains("memory limit of 256 MB", "setup code runs again");

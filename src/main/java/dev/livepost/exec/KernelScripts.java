@@ -1,0 +1,91 @@
+package dev.livepost.exec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.stream.Collectors;
+
+/**
+ * The in-sandbox Python kernels, each one self-contained script: the cell core ({@code
+ * kernel/cell.py}) followed by a transport ({@code kernel/local.py} or {@code
+ * kernel/anthropic.py}). A transport imports the core with a line marked {@value #DROPPED_MARK}, so
+ * that it also runs next to {@code cell.py} during development; that line is dropped here.
+ * Assembled once, when the class is loaded. Immutable; thread-safe.
+ */
+public final class KernelScripts {
+    /** Ends the lines of a transport that exist only for running it next to {@code cell.py}. */
+    static final String DROPPED_MARK = "# livepost: dropped when assembled";
+
+    private static final String LOCAL = assemble("local.py");
+    private static final String ANTHROPIC = compact(assemble("anthropic.py"));
+
+    private KernelScripts() {}
+
+    /** The local executor's kernel: a JSON-lines pipe protocol inside a bubblewrap sandbox. */
+    public static String local() {
+        return LOCAL;
+    }
+
+    /**
+     * The Anthropic container's kernel ({@code lp.py serve} and {@code lp.py run}), compacted: it
+     * travels in the first command of every container.
+     */
+    public static String anthropic() {
+        return ANTHROPIC;
+    }
+
+    private static String assemble(String transport) {
+        String core = resource("cell.py");
+        String tail =
+                resource(transport)
+                        .lines()
+                        .filter(l -> !l.stripTrailing().endsWith(DROPPED_MARK))
+                        .collect(Collectors.joining("\n", "", "\n"));
+        return core + (core.endsWith("\n") ? "\n\n" : "\n\n\n") + tail;
+    }
+
+    /**
+     * The script without docstrings, comment lines and runs of blank lines: Claude types every
+     * character of it into the first command of a container, so shorter is cheaper and faster. A
+     * docstring here is a statement line that starts with triple quotes (the scripts put no other
+     * string there); a function must not consist of its docstring alone.
+     */
+    static String compact(String script) {
+        var out = new StringBuilder();
+        boolean inDocstring = false;
+        for (String line : script.split("\n", -1)) {
+            String t = line.strip();
+            if (inDocstring) {
+                inDocstring = !t.contains("\"\"\"");
+                continue;
+            }
+            if (t.startsWith("\"\"\"")) {
+                inDocstring = !t.substring(3).contains("\"\"\"");
+                continue;
+            }
+            boolean blank = t.isEmpty();
+            if (t.startsWith("#") || (blank && (out.isEmpty() || endsWithBlankLine(out)))) {
+                continue;
+            }
+            out.append(line).append('\n');
+        }
+        return out.toString().strip() + "\n";
+    }
+
+    private static boolean endsWithBlankLine(StringBuilder out) {
+        int n = out.length();
+        return n >= 2 && out.charAt(n - 1) == '\n' && out.charAt(n - 2) == '\n';
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = KernelScripts.class.getResourceAsStream("/kernel/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("kernel/" + name + " is missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

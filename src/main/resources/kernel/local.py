@@ -1,0 +1,224 @@
+"""Livepost's local kernel: the cell core behind a JSON-lines pipe, inside a bubblewrap sandbox.
+
+Protocol (one JSON object per line):
+  server -> kernel, on stdin:   {"type": "run", "id": "...", "code": "..."},
+                                {"type": "interrupt", "id": "..."} (stops that run, even when it
+                                has not started yet; without an id, the current run)
+  kernel -> server, on a channel fd (a dup of the original stdout):
+      ready | stdout {text} | stderr {text} | display {mime} | file {name, mime, data(base64)|null,
+      size} | notice {message} | done {id, status: ok|error|interrupted, exit}
+
+Fds 1 and 2 are pipes that the kernel reads and forwards as stdout/stderr payloads, so what user
+code prints, C-level writes and child processes' output included, is just text, even a printed
+line that looks like a message. But the channel is only an fd of this same process: user code runs
+here, can find it (/proc/self/fd, or this module's objects) and write well-formed messages to it,
+forged done, file, notice or display messages included. The server must treat every message as
+untrusted input from the reader's code.
+
+Run with the maximum file size in bytes as the only argument.
+"""
+
+import base64
+import codecs
+import fcntl
+import io
+import json
+import os
+import queue
+import select
+import signal
+import struct
+import sys
+import termios
+import threading
+import time
+import traceback
+
+from cell import Cells  # livepost: dropped when assembled
+
+WORK = "/work"
+
+
+class Channel:
+    """The protocol fd; writes from several threads are serialized."""
+
+    def __init__(self, fd):
+        self._out = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        self._lock = threading.Lock()
+
+    def send(self, **msg):
+        line = json.dumps(msg, ensure_ascii=False) + "\n"
+        with self._lock:
+            self._out.write(line)
+            self._out.flush()
+
+
+class PipeForwarder:
+    """Owns one of fds 1/2: a pipe whose read end is forwarded as stdout/stderr messages."""
+
+    def __init__(self, channel, target_fd, kind):
+        self.channel = channel
+        self.kind = kind
+        read_fd, write_fd = os.pipe()
+        os.dup2(write_fd, target_fd)
+        os.close(write_fd)
+        os.set_blocking(read_fd, False)
+        self.fd = read_fd
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        # Held while data is moved from the pipe to the channel, so drain() can tell that
+        # everything written so far has been forwarded.
+        self.lock = threading.Lock()
+        threading.Thread(target=self._loop, name="fwd-" + kind, daemon=True).start()
+
+    def _loop(self):
+        while True:
+            select.select([self.fd], [], [])
+            with self.lock:
+                self._forward()
+
+    def _forward(self):
+        chunks = []
+        while True:
+            try:
+                data = os.read(self.fd, 65536)
+            except BlockingIOError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+            if sum(map(len, chunks)) >= 1 << 16:
+                break
+        text = self.decoder.decode(b"".join(chunks))
+        if text:
+            self.channel.send(type=self.kind, text=text)
+
+    def drain(self):
+        """Forwards what is in the pipe; returns once it is empty, or after 0.2 s of a writer
+        that does not stop (a background process must not hold the run open)."""
+        deadline = time.monotonic() + 0.2
+        while True:
+            with self.lock:
+                self._forward()
+                if _pending(self.fd) == 0 or time.monotonic() > deadline:
+                    return
+
+
+def _pending(fd):
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+
+
+class PipeHooks:
+    """The cell core's hooks: everything goes to the channel, after the output written so far."""
+
+    def __init__(self, channel, forwarders):
+        self.channel = channel
+        self.forwarders = forwarders
+
+    def display(self, bundle):
+        self.channel.send(type="display", mime=bundle)
+
+    def file(self, name, mime, data, size):
+        encoded = None if data is None else base64.b64encode(data).decode("ascii")
+        self.channel.send(type="file", name=name, mime=mime, data=encoded, size=size)
+
+    def notice(self, message):
+        self.channel.send(type="notice", message=message)
+
+    def flush(self):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        for forwarder in self.forwarders:
+            forwarder.drain()
+
+
+class PipeKernel:
+    def __init__(self, max_file_bytes):
+        sys.stdout.flush()
+        self.channel = Channel(os.dup(1))
+        self.log = os.fdopen(os.dup(2), "w")
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        self.commands = os.fdopen(os.dup(0), "r", encoding="utf-8")
+        os.dup2(devnull, 0)  # user code reading stdin gets EOF, not our commands
+        forwarders = [
+            PipeForwarder(self.channel, 1, "stdout"),
+            PipeForwarder(self.channel, 2, "stderr"),
+        ]
+        # Line-buffered: every printed line reaches the reader at once.
+        sys.stdout = io.TextIOWrapper(
+            io.FileIO(1, "w", closefd=False),
+            encoding="utf-8",
+            errors="backslashreplace",
+            line_buffering=True,
+        )
+        sys.stderr = io.TextIOWrapper(
+            io.FileIO(2, "w", closefd=False),
+            encoding="utf-8",
+            errors="backslashreplace",
+            line_buffering=True,
+        )
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+        self.cells = Cells(PipeHooks(self.channel, forwarders), WORK, max_file_bytes)
+        self.queue = queue.Queue()
+        # Which run is where, so an interrupt reaches the run it names. Guarded by lock.
+        self.lock = threading.Lock()
+        self.queued = []
+        self.current_id = None
+        self.stop_id = None  # the run to stop, also before it starts
+
+    def read_commands(self):
+        for line in self.commands:
+            msg = json.loads(line)
+            if msg.get("type") == "interrupt":
+                self.interrupt(msg.get("id"))
+            else:
+                with self.lock:
+                    if msg.get("type") == "run":
+                        self.queued.append(msg.get("id"))
+                self.queue.put(msg)
+        os._exit(0)  # the server went away
+
+    def interrupt(self, run_id):
+        with self.lock:
+            if run_id is None:
+                run_id = self.current_id
+            # The run named may not have started yet (its command is still queued): it stops as
+            # soon as it starts. One that already ended is not interrupted.
+            if run_id is None or (run_id != self.current_id and run_id not in self.queued):
+                return
+            self.stop_id = run_id
+            if self.cells.running and run_id == self.current_id:
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+
+    def serve(self):
+        signal.signal(signal.SIGINT, self.cells.on_sigint)
+        threading.Thread(target=self.read_commands, name="commands", daemon=True).start()
+        self.channel.send(type="ready")
+        while True:
+            try:
+                msg = self.queue.get()
+                if msg.get("type") == "run":
+                    run_id = msg["id"]
+                    with self.lock:
+                        if run_id in self.queued:
+                            self.queued.remove(run_id)
+                        self.current_id = run_id
+                    status, code = self.cells.run(msg["code"], lambda: self.stop_id == run_id)
+                    with self.lock:
+                        self.current_id = self.stop_id = None
+                    self.channel.send(type="done", id=run_id, status=status, exit=code)
+            except KeyboardInterrupt:
+                pass  # an interrupt that arrived just after a run ended
+
+
+def main():
+    max_file_bytes = int(sys.argv[1]) if len(sys.argv) > 1 else 16 << 20
+    kernel = PipeKernel(max_file_bytes)
+    kernel.cells.preload(kernel.log)
+    kernel.serve()
+
+
+if __name__ == "__main__":
+    main()
