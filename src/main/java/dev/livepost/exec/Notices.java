@@ -51,8 +51,14 @@ final class Notices {
                 + " bytes; the run was stopped and the rest of its output dropped.";
     }
 
-    static String fileTooLarge(String name, long maxBytes) {
-        return "The file " + name + " is larger than " + maxBytes + " bytes and was not kept.";
+    static String fileTooLarge(String name, long size, long maxBytes) {
+        return "The file "
+                + name
+                + " ("
+                + size
+                + " bytes) is larger than the limit of "
+                + maxBytes
+                + " bytes and was not kept.";
     }
 
     private static String seconds(Duration d) {

@@ -86,15 +86,25 @@ final class RunOutput implements RunSink {
     }
 
     @Override
+    public void fileTooLarge(String name, long size) {
+        if (!quiet) {
+            emit(
+                    new RunEvent.Notice(
+                            Notices.fileTooLarge(
+                                    FileNames.sanitize(name), size, settings.maxFileBytes())));
+        }
+    }
+
+    @Override
     public void file(String name, String mime, byte[] content) {
         if (quiet) {
             return;
         }
-        String safe = FileNames.sanitize(name);
         if (content.length > settings.maxFileBytes()) {
-            emit(new RunEvent.Notice(Notices.fileTooLarge(safe, settings.maxFileBytes())));
+            fileTooLarge(name, content.length);
             return;
         }
+        String safe = FileNames.sanitize(name);
         String type = mime == null || mime.isBlank() ? FileNames.mimeOf(safe) : mime;
         String id = ids.hex(12);
         Path path = session.filesDir.resolve(id);

@@ -19,4 +19,11 @@ public interface RunSink {
      * @param mime the MIME type, or null to guess it from the name
      */
     void file(String name, String mime, byte[] content);
+
+    /**
+     * Reports a file the code produced that is too large to be kept (the sink tells the reader).
+     *
+     * @param size its size in bytes, as far as known
+     */
+    void fileTooLarge(String name, long size);
 }

@@ -80,5 +80,12 @@ final class ActiveRun {
                 target.file(name, mime, content);
             }
         }
+
+        @Override
+        public void fileTooLarge(String name, long size) {
+            if (open) {
+                target.fileTooLarge(name, size);
+            }
+        }
     }
 }

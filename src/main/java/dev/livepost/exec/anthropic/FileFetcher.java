@@ -40,13 +40,7 @@ final class FileFetcher {
                                             .build());
             name = meta.filename();
             if (meta.sizeBytes() > maxBytes) {
-                sink.emit(
-                        new RunEvent.Notice(
-                                "The file "
-                                        + name
-                                        + " is larger than "
-                                        + maxBytes
-                                        + " bytes and was not downloaded."));
+                sink.fileTooLarge(name, meta.sizeBytes());
                 return;
             }
             byte[] bytes;

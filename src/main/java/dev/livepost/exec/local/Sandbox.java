@@ -279,13 +279,7 @@ final class Sandbox {
         String name = msg.path("name").asText("file");
         JsonNode data = msg.path("data");
         if (!data.isTextual()) {
-            out.emit(
-                    new RunEvent.Notice(
-                            "The file "
-                                    + name
-                                    + " ("
-                                    + msg.path("size").asLong()
-                                    + " bytes) is too large to keep."));
+            out.fileTooLarge(name, msg.path("size").asLong());
             return;
         }
         String mime = msg.path("mime").isTextual() ? msg.path("mime").asText() : null;

@@ -138,6 +138,22 @@ class AnthropicSetupReplayTest extends FakeApiTest {
     }
 
     @Test
+    void anInterpreterKilledForMemoryReplaysSetupBeforeTheNextRun() {
+        String token = sessionWithReaderState(null);
+        var hog = run(token, "chunks = []\nwhile True:\n    chunks.append(b'x' * (16 << 20))");
+        var next = run(token, "print(x)");
+        if (hog.status() == RunStatus.KILLED) {
+            assertThat(hog.notices()).contains("interpreter", "setup code runs again");
+            assertThat(next.stdout()).isEqualTo("setup\n");
+        } else {
+            // Without a cgroup the rlimit turns the hog into a MemoryError; nothing was lost.
+            assertThat(hog.status()).isEqualTo(RunStatus.ERROR);
+            assertThat(next.stdout()).isEqualTo("reader\n");
+        }
+        assertThat(next.status()).isEqualTo(RunStatus.OK);
+    }
+
+    @Test
     void aTracebackIntoAnEarlierCellShowsThatCellsLine() {
         String token = sessions.create(CODE, List.of(), null).session();
         run(token, "def f():\n    return 1 / 0\n");
@@ -148,7 +164,9 @@ class AnthropicSetupReplayTest extends FakeApiTest {
                         .filter(e -> e instanceof RunEvent.Stderr)
                         .map(e -> ((RunEvent.Stderr) e).text())
                         .collect(Collectors.joining());
-        assertThat(stderr).contains("return 1 / 0", "ZeroDivisionError").contains("f()");
+        assertThat(stderr)
+                .contains("<cell-2>\", line 2", "f()")
+                .contains("<cell-1>\", line 2", "return 1 / 0", "ZeroDivisionError");
         assertThat(failed.status()).isEqualTo(RunStatus.ERROR);
     }
 }

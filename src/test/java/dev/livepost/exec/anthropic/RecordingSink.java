@@ -28,6 +28,11 @@ final class RecordingSink implements RunSink {
         add(new RunEvent.File(name, name, type, content.length));
     }
 
+    @Override
+    public void fileTooLarge(String name, long size) {
+        add(new RunEvent.Notice("too large: " + name + " (" + size + " bytes)"));
+    }
+
     private synchronized void add(RunEvent event) {
         events.add(event);
         notifyAll();

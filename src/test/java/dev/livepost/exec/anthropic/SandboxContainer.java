@@ -105,6 +105,9 @@ final class SandboxContainer implements FakeContainer {
 
                     @Override
                     public void file(String name, String mime, byte[] content) {}
+
+                    @Override
+                    public void fileTooLarge(String name, long size) {}
                 };
         var run =
                 CompletableFuture.supplyAsync(

@@ -179,6 +179,18 @@ class LocalExecutorIT {
     }
 
     @Test
+    void aTracebackIntoAFunctionOfAnEarlierRunShowsThatRunsLine() {
+        String token = sandboxes.open();
+        sandboxes.run(token, "def f():\n    return 1 / 0\n");
+        var run = sandboxes.run(token, "x = 1\nf()");
+
+        assertThat(run.stderr())
+                .contains("<cell-2>\", line 2", "f()")
+                .contains("<cell-1>\", line 2", "return 1 / 0", "ZeroDivisionError");
+        assertThat(run.done().status()).isEqualTo(RunStatus.ERROR);
+    }
+
+    @Test
     void anInterruptSentAsTheRunStartsStopsIt() throws Exception {
         String token = sandboxes.open();
         sandboxes.run(token, "x = 'kept'");
@@ -244,12 +256,10 @@ class LocalExecutorIT {
     void sandboxDyingInARunIsReplaced() {
         String token = sandboxes.open();
         sandboxes.run(token, "x = 1");
-        // The pool's sandboxes live on; the first of these to end is this session's.
-        var exits = sandboxProcesses().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new);
         var run = sandboxes.run(token, "import os\nos._exit(3)");
         assertThat(run.done().status()).isEqualTo(RunStatus.KILLED);
         assertThat(run.done().exitCode()).isEqualTo(137);
-        assertThat(run.notices()).contains("sandbox stopped", "lost");
+        assertThat(run.notices()).contains("sandbox of this session stopped", "were lost");
         var next = sandboxes.run(token, "print('x' in globals())");
         assertThat(next.stdout()).isEqualTo("False\n");
         assertThat(next.notices()).isEmpty();
