@@ -61,6 +61,22 @@ final class Notices {
                 + " bytes and was not kept.";
     }
 
+    static String tooManyFiles(int max) {
+        return "This run produced more than "
+                + max
+                + " files; only the first "
+                + max
+                + " are kept.";
+    }
+
+    static String sessionDiskFull(String name, long quota) {
+        return "The files of this session passed the limit of "
+                + (quota >> 20)
+                + " MB, so "
+                + name
+                + " was not kept.";
+    }
+
     private static String seconds(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }

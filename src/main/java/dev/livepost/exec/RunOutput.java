@@ -2,48 +2,57 @@ package dev.livepost.exec;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The sink {@link Sessions} hands to the executor for one run: sanitizes rich values, stores files,
- * and stops a run whose output passes the limit (the reader is told with a {@code notice}).
- * Thread-safe: events reach {@code out} one at a time.
+ * The sink {@link Sessions} hands to the executor for one run. Everything the sandbox sends is
+ * untrusted, so the limits are counted here, outside it: stdout, stderr and displayed values share
+ * the run's output limit (a display is counted before and after sanitizing), files are capped per
+ * run and per session on the server's disk, and each file's type is the server's own choice. A run
+ * past its output limit is stopped, and the reader told with a {@code notice}. Thread-safe: events
+ * reach {@code out} one at a time.
  */
 final class RunOutput implements RunSink {
+    static final int MAX_FILES_PER_RUN = 20;
+
     private final ReaderSession session;
+    private final String runId;
     private final Sessions.Settings settings;
     private final RandomIds ids;
     private final Consumer<RunEvent> out;
     private final boolean quiet;
-    private long outputBytes;
-    private boolean truncated;
+    private long outputBytes; // guarded by this
+    private boolean stopped; // guarded by this
+    private int files; // guarded by this
 
     RunOutput(
             ReaderSession session,
+            String runId,
             Sessions.Settings settings,
             RandomIds ids,
             Consumer<RunEvent> out) {
-        this(session, settings, ids, out, false);
+        this(session, runId, settings, ids, out, false);
     }
 
     private RunOutput(
             ReaderSession session,
+            String runId,
             Sessions.Settings settings,
             RandomIds ids,
             Consumer<RunEvent> out,
             boolean quiet) {
         this.session = session;
+        this.runId = runId;
         this.settings = settings;
         this.ids = ids;
         this.out = out;
         this.quiet = quiet;
     }
 
-    /** The setup block's sink: only its errors and notices reach the reader. */
+    /** The setup code's sink: only its errors and notices reach the reader. */
     RunOutput setup() {
-        return new RunOutput(session, settings, ids, out, true);
+        return new RunOutput(session, runId, settings, ids, out, true);
     }
 
     @Override
@@ -57,23 +66,22 @@ final class RunOutput implements RunSink {
         } else if (event instanceof RunEvent.Stderr e) {
             text(event, e.text());
         } else if (event instanceof RunEvent.Display d) {
-            out.accept(new RunEvent.Display(HtmlSanitizer.cleanBundle(d.mime())));
+            display(d);
         } else {
             out.accept(event);
         }
     }
 
     private void text(RunEvent event, String text) {
-        if (truncated) {
+        if (stopped) {
             return;
         }
         long room = settings.outputBytes() - outputBytes;
-        outputBytes += text.length();
         if (text.length() <= room) {
+            outputBytes += text.length();
             out.accept(event);
             return;
         }
-        truncated = true;
         if (room > 0) {
             String head = text.substring(0, (int) room);
             out.accept(
@@ -81,8 +89,44 @@ final class RunOutput implements RunSink {
                             ? new RunEvent.Stdout(head)
                             : new RunEvent.Stderr(head));
         }
+        stop();
+    }
+
+    /** A value is counted as sent, then again if sanitizing made it larger (escaped text). */
+    private void display(RunEvent.Display d) {
+        if (stopped) {
+            return;
+        }
+        long raw = size(d.mime());
+        if (!charge(raw)) {
+            return;
+        }
+        Map<String, String> clean = HtmlSanitizer.cleanBundle(d.mime());
+        long grown = size(clean) - raw;
+        if (grown > 0 && !charge(grown)) {
+            return;
+        }
+        out.accept(new RunEvent.Display(clean));
+    }
+
+    private boolean charge(long bytes) {
+        if (bytes > settings.outputBytes() - outputBytes) {
+            stop();
+            return false;
+        }
+        outputBytes += bytes;
+        return true;
+    }
+
+    /** The output limit is reached: the rest of the run's output is dropped and the run stopped. */
+    private void stop() {
+        stopped = true;
         out.accept(new RunEvent.Notice(Notices.outputLimit(settings.outputBytes())));
         session.backend.interrupt();
+    }
+
+    private static long size(Map<String, String> bundle) {
+        return bundle.values().stream().mapToLong(String::length).sum();
     }
 
     @Override
@@ -100,24 +144,38 @@ final class RunOutput implements RunSink {
         if (quiet) {
             return;
         }
+        String safe = FileNames.sanitize(name);
+        synchronized (this) {
+            if (++files > MAX_FILES_PER_RUN) {
+                if (files == MAX_FILES_PER_RUN + 1) {
+                    out.accept(new RunEvent.Notice(Notices.tooManyFiles(MAX_FILES_PER_RUN)));
+                }
+                return;
+            }
+        }
         if (content.length > settings.maxFileBytes()) {
-            fileTooLarge(name, content.length);
+            fileTooLarge(safe, content.length);
             return;
         }
-        String safe = FileNames.sanitize(name);
-        String type = mime == null || mime.isBlank() ? FileNames.mimeOf(safe) : mime;
+        // The sandbox's word on the type (mime) is not taken: the server decides.
+        String type = FileTypes.of(safe, content);
         String id = ids.hex(12);
-        Path path = session.filesDir.resolve(id);
+        var stored = store(id, safe, type, content);
+        synchronized (this) {
+            out.accept(
+                    stored
+                            ? new RunEvent.File(id, safe, type, content.length)
+                            : new RunEvent.Notice(
+                                    Notices.sessionDiskFull(safe, settings.sessionDiskBytes())));
+        }
+    }
+
+    private boolean store(String id, String safe, String type, byte[] content) {
         try {
-            Files.createDirectories(session.filesDir);
-            Files.write(path, content);
+            return session.store(runId, id, safe, type, content, settings.sessionDiskBytes())
+                    .isPresent();
         } catch (IOException e) {
             throw new UncheckedIOException("could not store " + safe, e);
-        }
-        var stored = new StoredFile(id, safe, type, content.length, path);
-        session.files.put(id, stored);
-        synchronized (this) {
-            out.accept(new RunEvent.File(id, safe, type, content.length));
         }
     }
 }

@@ -47,7 +47,7 @@ final class SessionRuns {
         RunEvent last;
         try {
             out.accept(new RunEvent.Run(run.id(), s.token, executor.name()));
-            last = execute(run, s, new RunOutput(s, settings, ids, out), start);
+            last = execute(run, s, new RunOutput(s, run.id(), settings, ids, out), start);
         } catch (RuntimeException e) {
             log.warn("run {} failed outside the user's code", run.id(), e);
             last =

@@ -54,13 +54,15 @@ public final class Sessions implements AutoCloseable {
      * @param outputBytes stdout + stderr bytes of one run before it is stopped
      * @param codeBytes largest accepted code or prompt
      * @param maxFileBytes largest file kept
+     * @param sessionDiskBytes the files of one session on the server's disk
      */
     public record Settings(
             Duration idle,
             Duration maxTimeout,
             long outputBytes,
             int codeBytes,
-            long maxFileBytes) {
+            long maxFileBytes,
+            long sessionDiskBytes) {
 
         /** The settings a server's configuration asks for. */
         public static Settings of(Config config) {
@@ -70,7 +72,9 @@ public final class Sessions implements AutoCloseable {
                     limits.runTimeout(),
                     limits.outputBytes(),
                     limits.codeBytes(),
-                    limits.maxFileBytes());
+                    limits.maxFileBytes(),
+                    // As much as the sandbox's working folder holds.
+                    limits.workDiskBytes());
         }
     }
 
@@ -208,8 +212,8 @@ public final class Sessions implements AutoCloseable {
 
     /** A file of the session, or 404. */
     public StoredFile file(String token, String fileId) {
-        ReaderSession s = require(token);
-        return Optional.ofNullable(s.files.get(fileId))
+        return require(token)
+                .file(fileId)
                 .orElseThrow(
                         () ->
                                 LivepostException.notFound(
@@ -255,7 +259,7 @@ public final class Sessions implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("closing a session's sandbox failed", e);
         }
-        deleteRecursively(s.filesDir);
+        s.discardFiles();
     }
 
     /**
@@ -286,7 +290,7 @@ public final class Sessions implements AutoCloseable {
         }
     }
 
-    private static void deleteRecursively(Path dir) {
+    static void deleteRecursively(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

@@ -76,7 +76,7 @@ class SessionsTest {
                 new Sessions(
                         executor,
                         new Sessions.Settings(
-                                Duration.ofMinutes(5), Duration.ofSeconds(30), 100, 1000, 50),
+                                Duration.ofMinutes(5), Duration.ofSeconds(30), 100, 1000, 50, 120),
                         data,
                         Clock.systemUTC(),
                         new SimpleMeterRegistry());
@@ -265,7 +265,7 @@ class SessionsTest {
                 new Sessions(
                         recording,
                         new Sessions.Settings(
-                                Duration.ofMinutes(5), Duration.ofSeconds(30), 100, 1000, 50),
+                                Duration.ofMinutes(5), Duration.ofSeconds(30), 100, 1000, 50, 120),
                         data.resolve("capped"),
                         Clock.systemUTC(),
                         new SimpleMeterRegistry())) {
@@ -320,7 +320,7 @@ class SessionsTest {
                                     Map.of(
                                             "text/html",
                                             "<table><tr><td onclick=\"x()\">1</td></tr></table><script>alert(1)</script>")));
-                    sink.file("../../etc/plot.png", null, new byte[] {1, 2, 3});
+                    sink.file("../../etc/plot.png", "text/html", PNG);
                     sink.file("big.bin", null, new byte[51]);
                     return RunOutcome.ok();
                 };
@@ -330,10 +330,127 @@ class SessionsTest {
         assertThat(html).contains("<td>1</td>").doesNotContain("script", "onclick");
         var file = (RunEvent.File) events.get(2);
         assertThat(file.name()).isEqualTo("plot.png");
-        assertThat(file.mime()).isEqualTo("image/png");
-        assertThat(Files.readAllBytes(sessions.file(token, file.id()).path()))
-                .containsExactly(1, 2, 3);
+        assertThat(file.mime()).isEqualTo("image/png"); // not the sandbox's word
+        assertThat(Files.readAllBytes(sessions.file(token, file.id()).path())).isEqualTo(PNG);
         assertThat(events.get(3)).isInstanceOf(RunEvent.Notice.class);
+    }
+
+    private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0};
+
+    @Test
+    void aFileIsServedAsWhatItIsNotAsItIsNamed() {
+        executor.script =
+                (code, sink) -> {
+                    sink.file("fake.png", "image/png", "<script>x</script>".getBytes());
+                    return RunOutcome.ok();
+                };
+        var file = (RunEvent.File) run(open(), "x").get(1);
+        assertThat(file.mime()).isEqualTo("application/octet-stream");
+    }
+
+    @Test
+    void displayedValuesCountAgainstTheOutputLimit() {
+        executor.script =
+                (code, sink) -> {
+                    for (int i = 0; i < 10; i++) {
+                        sink.emit(new RunEvent.Display(Map.of("text/plain", "x".repeat(30))));
+                    }
+                    return RunOutcome.ok();
+                };
+        List<RunEvent> events = run(open(), "x");
+        assertThat(events).filteredOn(e -> e instanceof RunEvent.Display).hasSize(3);
+        assertThat(notices(events)).singleElement().asString().contains("limit of 100 bytes");
+        assertThat(executor.interrupts).hasValue(1);
+    }
+
+    @Test
+    void aDisplayThatGrowsWhenSanitizedIsCountedAsItGrew() {
+        // 40 characters of markup-like text become 160 when escaped.
+        executor.script =
+                (code, sink) -> {
+                    sink.emit(new RunEvent.Display(Map.of("text/html", "<".repeat(40))));
+                    return RunOutcome.ok();
+                };
+        List<RunEvent> events = run(open(), "x");
+        assertThat(events).noneMatch(e -> e instanceof RunEvent.Display);
+        assertThat(notices(events)).singleElement().asString().contains("limit of 100 bytes");
+    }
+
+    @Test
+    void filesPerRunAreCappedByTheServer() {
+        executor.script =
+                (code, sink) -> {
+                    for (int i = 0; i < RunOutput.MAX_FILES_PER_RUN + 5; i++) {
+                        sink.file("f" + i + ".txt", null, new byte[1]);
+                    }
+                    return RunOutcome.ok();
+                };
+        List<RunEvent> events = run(open(), "x");
+        assertThat(events)
+                .filteredOn(e -> e instanceof RunEvent.File)
+                .hasSize(RunOutput.MAX_FILES_PER_RUN);
+        assertThat(notices(events)).singleElement().asString().contains("more than 20 files");
+    }
+
+    @Test
+    void theSessionsDiskQuotaMakesRoomByDroppingEarlierRunsFiles() {
+        executor.script =
+                (code, sink) -> {
+                    for (int i = 0; i < 3; i++) {
+                        sink.file(code + i + ".bin", null, new byte[40]);
+                    }
+                    return RunOutcome.ok();
+                };
+        String token = open();
+        List<RunEvent> first = run(token, "a");
+        List<RunEvent> second = run(token, "b");
+
+        // 120 bytes of quota: the second run's three files push out the first run's.
+        assertThat(second).filteredOn(e -> e instanceof RunEvent.File).hasSize(3);
+        for (RunEvent e : first) {
+            if (e instanceof RunEvent.File f) {
+                assertThatThrownBy(() -> sessions.file(token, f.id()))
+                        .hasFieldOrPropertyWithValue("status", 404);
+            }
+        }
+        executor.script =
+                (code, sink) -> {
+                    sink.file("huge.bin", null, new byte[50]);
+                    sink.file("more.bin", null, new byte[50]);
+                    sink.file("last.bin", null, new byte[50]);
+                    return RunOutcome.ok();
+                };
+        assertThat(notices(run(token, "c")))
+                .singleElement()
+                .asString()
+                .contains("limit of 0 MB", "last.bin");
+    }
+
+    @Test
+    void aSessionDeletedWhileItsRunWritesFilesKeepsNoFile() throws Exception {
+        var wrote = new CountDownLatch(1);
+        var deleted = new CountDownLatch(1);
+        executor.script =
+                (code, sink) -> {
+                    sink.file("before.txt", null, new byte[1]);
+                    wrote.countDown();
+                    try {
+                        deleted.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    sink.file("after.txt", null, new byte[1]);
+                    return RunOutcome.ok();
+                };
+        String token = open();
+        var running = CompletableFuture.runAsync(() -> run(token, "x"));
+        assertThat(wrote.await(5, TimeUnit.SECONDS)).isTrue();
+        sessions.delete(token);
+        deleted.countDown();
+        running.get(5, TimeUnit.SECONDS);
+        try (var left = Files.walk(data.resolve("sessions"))) {
+            assertThat(left.filter(Files::isRegularFile)).isEmpty();
+        }
     }
 
     @Test

@@ -29,7 +29,12 @@ class AnthropicSetupReplayTest extends FakeApiTest {
                 new Sessions(
                         executor(FakeAnthropic.KEY),
                         new Sessions.Settings(
-                                Duration.ofMinutes(5), TIMEOUT, 1 << 20, 100_000, 16 << 20),
+                                Duration.ofMinutes(5),
+                                TIMEOUT,
+                                1 << 20,
+                                100_000,
+                                16 << 20,
+                                64 << 20),
                         dir.resolve("sessions"),
                         Clock.systemUTC(),
                         new SimpleMeterRegistry());
