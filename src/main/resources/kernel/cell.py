@@ -25,9 +25,9 @@ import sys
 import traceback
 
 # One set of caps for both kernels.
-MAX_TEXT = 1 << 20  # characters of one MIME entry of a displayed value
+MAX_TEXT = 256 << 10  # characters of one MIME entry: a quarter of the run's output limit
 MAX_DISPLAYS = 100  # displayed values per run
-MAX_DISPLAY_CHARS = 2 << 20  # characters of a run's displayed values, before the last one shown
+MAX_DISPLAY_CHARS = 1 << 20  # characters of a run's displayed values (the server counts them too)
 MAX_FILES = 20  # files per run: figures first, then new or changed files
 MAX_WALK = 10_000  # directory entries looked at when listing the working folder
 

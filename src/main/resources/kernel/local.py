@@ -5,8 +5,9 @@ Protocol (one JSON object per line):
                                 {"type": "interrupt", "id": "..."} (stops that run, even when it
                                 has not started yet; without an id, the current run)
   kernel -> server, on a channel fd (a dup of the original stdout):
-      ready | stdout {text} | stderr {text} | display {mime} | file {name, mime, data(base64)|null,
-      size} | notice {message} | done {id, status: ok|error|interrupted, exit}
+      ready | started {id} | stdout {text} | stderr {text} | display {mime}
+      | file {name, mime, data(base64)|null, size} | notice {message}
+      | done {id, status: ok|error|interrupted, exit}
 
 Fds 1 and 2 are pipes that the kernel reads and forwards as stdout/stderr payloads, so what user
 code prints, C-level writes and child processes' output included, is just text, even a printed
@@ -205,6 +206,7 @@ class PipeKernel:
                         if run_id in self.queued:
                             self.queued.remove(run_id)
                         self.current_id = run_id
+                    self.channel.send(type="started", id=run_id)
                     status, code = self.cells.run(msg["code"], lambda: self.stop_id == run_id)
                     with self.lock:
                         self.current_id = self.stop_id = None

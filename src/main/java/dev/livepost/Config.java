@@ -144,7 +144,12 @@ public record Config(
                                 "LIVEPOST_RUNS_PER_MINUTE",
                                 env.getOrDefault(
                                         "LIVEPOST_RUNS_PER_MINUTE",
-                                        String.valueOf(d.runsPerMinute()))));
+                                        String.valueOf(d.runsPerMinute()))),
+                        integer(
+                                "LIVEPOST_SESSIONS_PER_CLIENT",
+                                env.getOrDefault(
+                                        "LIVEPOST_SESSIONS_PER_CLIENT",
+                                        String.valueOf(d.sessionsPerClient()))));
         Duration idle =
                 Duration.ofSeconds(
                         integer(

@@ -18,6 +18,8 @@ import java.time.Duration;
  * @param maxFileBytes largest generated file the server keeps and serves
  * @param sessionsPerMinute new sessions one client (IP address) may open per minute (429 beyond)
  * @param runsPerMinute runs one client may start per minute (429 beyond)
+ * @param sessionsPerClient sessions holding a sandbox that one client may have at once (its oldest
+ *     idle one is evicted for a new one)
  */
 public record Limits(
         Duration runTimeout,
@@ -31,7 +33,8 @@ public record Limits(
         long workDiskBytes,
         long maxFileBytes,
         int sessionsPerMinute,
-        int runsPerMinute) {
+        int runsPerMinute,
+        int sessionsPerClient) {
 
     public static Limits defaults() {
         return new Limits(
@@ -46,6 +49,8 @@ public record Limits(
                 64L << 20,
                 16L << 20,
                 60,
-                300);
+                300,
+                // A class in a computer room shares one address; one reader needs a few.
+                50);
     }
 }

@@ -53,6 +53,12 @@ public class LivepostException extends RuntimeException {
                 Math.max(1, retryAfterSeconds));
     }
 
+    /** A refusal the client may retry after {@code retryAfterSeconds} (sent as Retry-After). */
+    public static LivepostException retryLater(
+            int status, String code, String message, long retryAfterSeconds) {
+        return new LivepostException(status, code, message, Math.max(1, retryAfterSeconds));
+    }
+
     public static LivepostException badRequest(String code, String message) {
         return new LivepostException(400, code, message);
     }

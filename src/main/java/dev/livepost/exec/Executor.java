@@ -16,6 +16,11 @@ public interface Executor extends AutoCloseable {
     /** Cheap; called for every {@code /healthz} and before every new session. */
     ExecutorHealth health();
 
+    /** What sessions use now and what is left; cheap enough to call before every new session. */
+    default Capacity capacity() {
+        return Capacity.unbounded();
+    }
+
     /** Whether runs may carry a request to Claude ({@code mode=prompt}) instead of code. */
     default boolean supportsPrompts() {
         return false;

@@ -24,6 +24,8 @@ final class Notices {
                             + " MB, so its sandbox was killed";
         } else if (why instanceof StateLoss.SandboxStopped) {
             cause = "The sandbox of this session stopped";
+        } else if (why instanceof StateLoss.Evicted) {
+            cause = "This session was idle while the server needed its sandbox for other readers";
         } else if (why instanceof StateLoss.ContainerReplaced) {
             cause = "The code execution container of this session expired or was reset";
         } else {

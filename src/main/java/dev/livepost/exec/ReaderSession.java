@@ -16,9 +16,21 @@ import java.util.concurrent.atomic.AtomicReference;
  * run that holds its slot. Thread-safe: its files under its lock, the rest atomic or volatile.
  */
 final class ReaderSession {
+    /** Holds the slot while a session is being evicted, so no run can start meanwhile. */
+    private static final Object EVICTING = new Object();
+
     final String token;
     final SessionSpec spec;
-    final ExecutorSession backend;
+
+    /** The client address that opened the session, for the per-client cap. */
+    final String client;
+
+    /** The executor's session, or null while evicted (the next run opens a new one). */
+    private volatile ExecutorSession backend;
+
+    /** Why state was lost while no run was there to tell the reader; said by the next run. */
+    private volatile StateLoss untold;
+
     final List<String> setupChain;
     final Duration timeout;
     private final Path filesDir;
@@ -28,7 +40,7 @@ final class ReaderSession {
 
     private long diskBytes; // guarded by this
     private boolean discarded; // guarded by this
-    private final AtomicReference<Run> slot = new AtomicReference<>();
+    private final AtomicReference<Object> slot = new AtomicReference<>();
     volatile Instant lastUsed;
 
     /**
@@ -39,6 +51,7 @@ final class ReaderSession {
     ReaderSession(
             String token,
             SessionSpec spec,
+            String client,
             ExecutorSession backend,
             List<String> setupChain,
             Duration timeout,
@@ -46,6 +59,7 @@ final class ReaderSession {
             Instant now) {
         this.token = token;
         this.spec = spec;
+        this.client = client;
         this.backend = backend;
         this.setupChain = List.copyOf(setupChain);
         this.timeout = timeout;
@@ -66,7 +80,52 @@ final class ReaderSession {
 
     /** The run holding the slot, or null. */
     Run current() {
-        return slot.get();
+        return slot.get() instanceof Run r ? r : null;
+    }
+
+    /** Whether the slot is free: no run, and not being evicted. */
+    boolean idle() {
+        return slot.get() == null;
+    }
+
+    ExecutorSession backend() {
+        return backend;
+    }
+
+    /** Gives an evicted session a new executor session; the caller holds its slot. */
+    void reopen(ExecutorSession fresh) {
+        backend = fresh;
+    }
+
+    /**
+     * Closes the executor's session of an idle session to free its sandbox, and its files with it;
+     * false if a run holds the slot. The next run opens a new one and says state was lost.
+     */
+    boolean evict() {
+        if (!slot.compareAndSet(null, EVICTING)) {
+            return false;
+        }
+        try {
+            ExecutorSession b = backend;
+            if (b == null) {
+                return false;
+            }
+            backend = null;
+            b.close();
+            deleteFiles();
+            untold = new StateLoss.Evicted();
+            stateLost();
+            return true;
+        } finally {
+            slot.compareAndSet(EVICTING, null);
+        }
+    }
+
+    /** A loss the reader has not been told of yet, at most once. */
+    StateLoss takeUntold() {
+        StateLoss u = untold;
+        untold = null;
+        return u;
     }
 
     /** The session's state is gone: its setup chain runs again before the next code. */
@@ -117,6 +176,10 @@ final class ReaderSession {
     /** Deletes every file; later {@link #store} calls keep nothing. Idempotent. */
     synchronized void discardFiles() {
         discarded = true;
+        deleteFiles();
+    }
+
+    private synchronized void deleteFiles() {
         files.clear();
         diskBytes = 0;
         Sessions.deleteRecursively(filesDir);

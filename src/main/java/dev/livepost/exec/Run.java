@@ -17,15 +17,20 @@ public final class Run implements AutoCloseable {
     private final String id;
     private final String source;
     private final SessionRuns runs;
+    private final Runnable ended;
     private final CompletableFuture<RunEvent> completion = new CompletableFuture<>();
     private final AtomicBoolean began = new AtomicBoolean();
     private volatile boolean interrupted;
 
-    Run(ReaderSession session, String id, String source, SessionRuns runs) {
+    /**
+     * @param ended called once the slot is free again
+     */
+    Run(ReaderSession session, String id, String source, SessionRuns runs, Runnable ended) {
         this.session = session;
         this.id = id;
         this.source = source;
         this.runs = runs;
+        this.ended = ended;
     }
 
     public String id() {
@@ -54,6 +59,7 @@ public final class Run implements AutoCloseable {
             last = runs.execute(this, session, out::send);
         } finally {
             session.release(this);
+            ended.run();
             try {
                 if (last != null) {
                     out.send(last);
@@ -71,8 +77,9 @@ public final class Run implements AutoCloseable {
      */
     public void interrupt() {
         interrupted = true;
-        if (session.current() == this) {
-            session.backend.interrupt();
+        ExecutorSession backend = session.backend();
+        if (session.current() == this && backend != null) {
+            backend.interrupt();
         }
     }
 
@@ -93,6 +100,7 @@ public final class Run implements AutoCloseable {
     public void close() {
         if (began.compareAndSet(false, true)) {
             session.release(this);
+            ended.run();
             completion.complete(null);
         }
     }

@@ -122,7 +122,7 @@ final class RunOutput implements RunSink {
     private void stop() {
         stopped = true;
         out.accept(new RunEvent.Notice(Notices.outputLimit(settings.outputBytes())));
-        session.backend.interrupt();
+        session.backend().interrupt();
     }
 
     private static long size(Map<String, String> bundle) {

@@ -66,6 +66,10 @@ final class SessionRuns {
         if (!executor.health().available()) {
             return new RunEvent.Error("executor_unavailable", executor.health().detail());
         }
+        StateLoss untold = s.takeUntold();
+        if (untold != null) {
+            sink.emit(new RunEvent.Notice(Notices.stateLost(untold, s.timeout, s.setupDue)));
+        }
         int losses = 0;
         while (true) {
             RunOutcome outcome = s.setupDue ? setup(run, s, sink) : null;
@@ -73,7 +77,7 @@ final class SessionRuns {
                 if (run.interrupted()) {
                     return done(new RunOutcome.Finished(RunStatus.INTERRUPTED, 130), start);
                 }
-                outcome = s.backend.run(new RunRequest(run.id(), run.source(), s.timeout), sink);
+                outcome = s.backend().run(new RunRequest(run.id(), run.source(), s.timeout), sink);
             } else if (outcome instanceof RunOutcome.Finished f && f.lost() == null) {
                 sink.emit(new RunEvent.Notice(Notices.setupDidNotFinish(f.status())));
             }
@@ -111,10 +115,13 @@ final class SessionRuns {
                 return new RunOutcome.Finished(RunStatus.INTERRUPTED, 130);
             }
             RunOutcome o =
-                    s.backend.run(
-                            new RunRequest(
-                                    run.id() + "-setup-" + (i + 1), s.setupChain.get(i), s.timeout),
-                            quiet);
+                    s.backend()
+                            .run(
+                                    new RunRequest(
+                                            run.id() + "-setup-" + (i + 1),
+                                            s.setupChain.get(i),
+                                            s.timeout),
+                                    quiet);
             if (!(o instanceof RunOutcome.Finished f && f.status() == RunStatus.OK)) {
                 return o;
             }

@@ -44,6 +44,7 @@ public final class Sessions implements AutoCloseable {
     private final MeterRegistry metrics;
     private final RandomIds ids = new RandomIds();
     private final SessionRuns runs;
+    private final Admission admission;
     private final Map<String, ReaderSession> byToken = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
     private volatile boolean closed;
@@ -55,6 +56,8 @@ public final class Sessions implements AutoCloseable {
      * @param codeBytes largest accepted code or prompt
      * @param maxFileBytes largest file kept
      * @param sessionDiskBytes the files of one session on the server's disk
+     * @param sessionsPerClient sessions holding a sandbox that one client may have
+     * @param admissionWait how long a new reader waits for a busy sandbox when the server is full
      */
     public record Settings(
             Duration idle,
@@ -62,7 +65,9 @@ public final class Sessions implements AutoCloseable {
             long outputBytes,
             int codeBytes,
             long maxFileBytes,
-            long sessionDiskBytes) {
+            long sessionDiskBytes,
+            int sessionsPerClient,
+            Duration admissionWait) {
 
         /** The settings a server's configuration asks for. */
         public static Settings of(Config config) {
@@ -74,7 +79,9 @@ public final class Sessions implements AutoCloseable {
                     limits.codeBytes(),
                     limits.maxFileBytes(),
                     // As much as the sandbox's working folder holds.
-                    limits.workDiskBytes());
+                    limits.workDiskBytes(),
+                    limits.sessionsPerClient(),
+                    Duration.ofSeconds(5));
         }
     }
 
@@ -95,7 +102,24 @@ public final class Sessions implements AutoCloseable {
         this.runs = new SessionRuns(executor, settings, ids, clock, metrics);
         deleteRecursively(
                 filesRoot); // files of sessions from a previous run of the server are unreachable
+        this.admission =
+                new Admission(
+                        executor,
+                        byToken.values(),
+                        settings.sessionsPerClient(),
+                        settings.admissionWait(),
+                        metrics);
         metrics.gauge("livepost_sessions_active", byToken, Map::size);
+        metrics.gauge(
+                "livepost_sessions_running",
+                byToken,
+                m -> m.values().stream().filter(s -> s.current() != null).count());
+        metrics.gauge(
+                "livepost_sessions_evicted",
+                byToken,
+                m -> m.values().stream().filter(s -> s.backend() == null).count());
+        metrics.gauge("livepost_sandboxes", executor, e -> e.capacity().sandboxes());
+        metrics.gauge("livepost_sandboxes_memory_bytes", executor, e -> e.capacity().usedBytes());
         this.sweeper =
                 Executors.newSingleThreadScheduledExecutor(
                         DaemonThreads.named("livepost-session-expiry"));
@@ -114,8 +138,12 @@ public final class Sessions implements AutoCloseable {
      *     deepest first), run before the first run and again whenever state was lost
      * @param timeout the artifact's own time limit, or null for the server's; never more than the
      *     server's
+     * @param client the reader's address, for the per-client cap
+     * @throws LivepostException 429 when the client's sessions are all busy, 503 when the whole
+     *     server is (see {@link Admission})
      */
-    public Created create(SessionSpec spec, List<String> setupChain, Duration timeout) {
+    public Created create(
+            SessionSpec spec, List<String> setupChain, Duration timeout, String client) {
         if (closed) {
             throw LivepostException.unavailable("The server is shutting down.");
         }
@@ -132,7 +160,7 @@ public final class Sessions implements AutoCloseable {
                             + executor.name()
                             + " executor.");
         }
-        ExecutorSession backend = executor.open(spec);
+        ExecutorSession backend = admission.open(spec, client);
         String token = ids.token();
         String dirName = ids.hex(12);
         Duration effective =
@@ -143,6 +171,7 @@ public final class Sessions implements AutoCloseable {
                 new ReaderSession(
                         token,
                         spec,
+                        client,
                         backend,
                         setupChain,
                         effective,
@@ -177,13 +206,22 @@ public final class Sessions implements AutoCloseable {
                     "code_too_large",
                     "The code is larger than " + settings.codeBytes() + " bytes.");
         }
-        var run = new Run(s, ids.hex(8), source, runs);
+        var run = new Run(s, ids.hex(8), source, runs, admission::roomMayHaveFreed);
         if (!s.claim(run)) {
             throw LivepostException.conflict(
                     "run_in_progress",
                     "A run is already in progress in this session; stop it or wait for it to end.");
         }
         s.lastUsed = clock.instant();
+        if (s.backend() == null) {
+            // Evicted while idle: it needs a sandbox again, admitted like a new session.
+            try {
+                s.reopen(admission.open(s.spec, s.client));
+            } catch (RuntimeException e) {
+                run.close();
+                throw e;
+            }
+        }
         return run;
     }
 
@@ -239,9 +277,7 @@ public final class Sessions implements AutoCloseable {
         byToken.values()
                 .removeIf(
                         s -> {
-                            boolean expired =
-                                    s.current() == null
-                                            && now.isAfter(s.expiresAt(settings.idle()));
+                            boolean expired = s.idle() && now.isAfter(s.expiresAt(settings.idle()));
                             if (expired) {
                                 log.info(
                                         "session for {} expired after {} idle",
@@ -255,11 +291,15 @@ public final class Sessions implements AutoCloseable {
 
     private void discard(ReaderSession s) {
         try {
-            s.backend.close();
+            ExecutorSession backend = s.backend();
+            if (backend != null) {
+                backend.close();
+            }
         } catch (RuntimeException e) {
             log.warn("closing a session's sandbox failed", e);
         }
         s.discardFiles();
+        admission.roomMayHaveFreed();
     }
 
     /**

@@ -24,6 +24,9 @@ public sealed interface StateLoss {
     /** Anthropic's code execution container expired or was reset; a new one has no files. */
     record ContainerReplaced() implements StateLoss {}
 
+    /** The server needed the session's sandbox for another reader while this one was idle. */
+    record Evicted() implements StateLoss {}
+
     /** The interpreter in Anthropic's container was restarted; the container's files remain. */
     record InterpreterRestarted() implements StateLoss {
         @Override

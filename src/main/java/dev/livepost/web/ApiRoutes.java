@@ -76,7 +76,8 @@ final class ApiRoutes {
                 sessions.create(
                         spec,
                         blog.setupChain(a).stream().map(Artifact::code).toList(),
-                        a.timeoutSeconds() == null ? null : Duration.ofSeconds(a.timeoutSeconds()));
+                        a.timeoutSeconds() == null ? null : Duration.ofSeconds(a.timeoutSeconds()),
+                        ctx.ip());
         ctx.status(201)
                 .json(
                         Map.of(

@@ -37,6 +37,8 @@ class SessionsTest {
         final AtomicInteger interrupts = new AtomicInteger();
         final AtomicInteger closed = new AtomicInteger();
         final CountDownLatch closing = new CountDownLatch(1);
+        final AtomicInteger open = new AtomicInteger();
+        volatile int room = Integer.MAX_VALUE;
 
         public String name() {
             return "scripted";
@@ -46,8 +48,17 @@ class SessionsTest {
             return ExecutorHealth.ok("scripted");
         }
 
+        @Override
+        public Capacity capacity() {
+            return new Capacity(open.get(), room, 0, 0, -1, 0, false);
+        }
+
         public ExecutorSession open(SessionSpec spec) {
+            open.incrementAndGet();
             return new ExecutorSession() {
+                private final java.util.concurrent.atomic.AtomicBoolean gone =
+                        new java.util.concurrent.atomic.AtomicBoolean();
+
                 public RunOutcome run(RunRequest request, RunSink sink) {
                     synchronized (ran) {
                         ran.add(request.source());
@@ -60,6 +71,9 @@ class SessionsTest {
                 }
 
                 public void close() {
+                    if (!gone.getAndSet(true)) {
+                        open.decrementAndGet();
+                    }
                     closed.incrementAndGet();
                     closing.countDown();
                 }
@@ -76,7 +90,14 @@ class SessionsTest {
                 new Sessions(
                         executor,
                         new Sessions.Settings(
-                                Duration.ofMinutes(5), Duration.ofSeconds(30), 100, 1000, 50, 120),
+                                Duration.ofMinutes(5),
+                                Duration.ofSeconds(30),
+                                100,
+                                1000,
+                                50,
+                                120,
+                                3,
+                                Duration.ofMillis(300)),
                         data,
                         Clock.systemUTC(),
                         new SimpleMeterRegistry());
@@ -111,7 +132,7 @@ class SessionsTest {
     }
 
     private String open() {
-        return sessions.create(SPEC, List.of(), null).session();
+        return sessions.create(SPEC, List.of(), null, "client").session();
     }
 
     private static List<String> notices(List<RunEvent> events) {
@@ -150,7 +171,7 @@ class SessionsTest {
                     sink.emit(new RunEvent.Stderr(code + " err\n"));
                     return RunOutcome.ok();
                 };
-        String token = sessions.create(SPEC, List.of("setup"), null).session();
+        String token = sessions.create(SPEC, List.of("setup"), null, "client").session();
         List<RunEvent> first = run(token, "main");
         assertThat(first)
                 .containsExactly(
@@ -165,7 +186,7 @@ class SessionsTest {
 
     @Test
     void setupChainRunsInOrderBeforeTheFirstRun() {
-        String token = sessions.create(SPEC, List.of("base", "setup"), null).session();
+        String token = sessions.create(SPEC, List.of("base", "setup"), null, "client").session();
         run(token, "main");
         run(token, "again");
         assertThat(executor.ran).containsExactly("base", "setup", "main", "again");
@@ -179,7 +200,7 @@ class SessionsTest {
                                 ? new RunOutcome.Finished(
                                         RunStatus.KILLED, 137, new StateLoss.OutOfMemory(512 << 20))
                                 : RunOutcome.ok();
-        String token = sessions.create(SPEC, List.of("setup"), null).session();
+        String token = sessions.create(SPEC, List.of("setup"), null, "client").session();
         List<RunEvent> killed = run(token, "oom");
         assertThat(notices(killed))
                 .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
@@ -202,7 +223,7 @@ class SessionsTest {
                     sink.emit(new RunEvent.Stdout(code + "\n"));
                     return RunOutcome.ok();
                 };
-        String token = sessions.create(SPEC, List.of("setup"), null).session();
+        String token = sessions.create(SPEC, List.of("setup"), null, "client").session();
         run(token, "first");
         List<RunEvent> events = run(token, "main");
 
@@ -222,7 +243,8 @@ class SessionsTest {
                         code.equals("slow")
                                 ? new RunOutcome.Finished(RunStatus.TIMEOUT, 124)
                                 : RunOutcome.ok();
-        String token = sessions.create(SPEC, List.of("setup"), Duration.ofSeconds(2)).session();
+        String token =
+                sessions.create(SPEC, List.of("setup"), Duration.ofSeconds(2), "client").session();
         List<RunEvent> slow = run(token, "slow");
         run(token, "next");
 
@@ -265,16 +287,131 @@ class SessionsTest {
                 new Sessions(
                         recording,
                         new Sessions.Settings(
-                                Duration.ofMinutes(5), Duration.ofSeconds(30), 100, 1000, 50, 120),
+                                Duration.ofMinutes(5),
+                                Duration.ofSeconds(30),
+                                100,
+                                1000,
+                                50,
+                                120,
+                                3,
+                                Duration.ofMillis(300)),
                         data.resolve("capped"),
                         Clock.systemUTC(),
                         new SimpleMeterRegistry())) {
             for (Duration asked : List.of(Duration.ofSeconds(600), Duration.ofSeconds(5))) {
                 var out = new Collected();
-                capped.start(capped.create(SPEC, List.of(), asked).session(), "x").stream(out);
+                capped.start(capped.create(SPEC, List.of(), asked, "client").session(), "x").stream(
+                        out);
             }
         }
         assertThat(timeouts).containsExactly(Duration.ofSeconds(30), Duration.ofSeconds(5));
+    }
+
+    private String open(String client, List<String> setup) {
+        return sessions.create(SPEC, setup, null, client).session();
+    }
+
+    @Test
+    void aFullServerEvictsTheIdleSessionThatRanLeastRecently() {
+        executor.room = 2;
+        String a = open("one", List.of("setup-a"));
+        String b = open("two", List.of());
+        run(a, "a1");
+        run(b, "b1");
+
+        String c = open("three", List.of());
+        assertThat(executor.open).hasValue(2);
+        run(c, "c1");
+        List<RunEvent> again = run(a, "a2"); // a sandbox again: b ran before c, so b goes
+
+        assertThat(notices(again))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("idle while the server needed its sandbox", "setup code runs again");
+        assertThat(executor.ran).containsExactly("setup-a", "a1", "b1", "c1", "setup-a", "a2");
+        assertThat(notices(run(b, "b2"))).singleElement().asString().contains("idle");
+    }
+
+    @Test
+    void oneClientBeyondItsCapEvictsItsOwnOldestIdleSessionOnly() {
+        String other = open("other", List.of());
+        run(other, "o1");
+        List<String> mine = new ArrayList<>();
+        for (int i = 0; i < 4; i++) { // the cap is 3
+            mine.add(open("me", List.of()));
+            run(mine.get(i), "m" + i);
+        }
+        assertThat(executor.open).hasValue(4);
+        assertThat(notices(run(other, "o2"))).isEmpty();
+        assertThat(notices(run(mine.get(0), "m0 again")))
+                .singleElement()
+                .asString()
+                .contains("idle");
+    }
+
+    @Test
+    void aClientWhoseSessionsAreAllBusyIsToldToWait() throws Exception {
+        var release = new CountDownLatch(1);
+        var entered = new CountDownLatch(3);
+        executor.script =
+                (code, sink) -> {
+                    entered.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return RunOutcome.ok();
+                };
+        var running = new ArrayList<CompletableFuture<List<RunEvent>>>();
+        for (int i = 0; i < 3; i++) {
+            String t = open("me", List.of());
+            running.add(CompletableFuture.supplyAsync(() -> run(t, "busy")));
+        }
+        assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThatThrownBy(() -> open("me", List.of()))
+                .isInstanceOfSatisfying(
+                        LivepostException.class,
+                        e -> {
+                            assertThat(e.status()).isEqualTo(429);
+                            assertThat(e.code()).isEqualTo("too_many_sessions");
+                            assertThat(e.retryAfterSeconds()).isPositive();
+                        });
+        release.countDown();
+        CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void whenEverySessionIsBusyANewReaderWaitsForARunToEnd() throws Exception {
+        executor.room = 1;
+        var release = new CountDownLatch(1);
+        var entered = new CountDownLatch(1);
+        executor.script =
+                (code, sink) -> {
+                    entered.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return RunOutcome.ok();
+                };
+        String busy = open("one", List.of());
+        var running = CompletableFuture.supplyAsync(() -> run(busy, "busy"));
+        assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
+
+        assertThatThrownBy(() -> open("two", List.of()))
+                .isInstanceOfSatisfying(
+                        LivepostException.class,
+                        e -> {
+                            assertThat(e.status()).isEqualTo(503);
+                            assertThat(e.code()).isEqualTo("executor_busy");
+                            assertThat(e.retryAfterSeconds()).isPositive();
+                        });
+
+        var waiting = CompletableFuture.supplyAsync(() -> open("three", List.of()));
+        release.countDown(); // the run ends, its session turns idle and is evicted for the newcomer
+        assertThat(waiting.get(5, TimeUnit.SECONDS)).isNotBlank();
+        running.get(5, TimeUnit.SECONDS);
     }
 
     @Test
@@ -492,7 +629,7 @@ class SessionsTest {
         sessions.close();
         assertThat(running.isDone()).isTrue();
         assertThat(running.get().get(running.get().size() - 1)).isInstanceOf(RunEvent.Error.class);
-        assertThatThrownBy(() -> sessions.create(SPEC, List.of(), null))
+        assertThatThrownBy(() -> sessions.create(SPEC, List.of(), null, "client"))
                 .isInstanceOfSatisfying(
                         LivepostException.class, e -> assertThat(e.status()).isEqualTo(503));
     }

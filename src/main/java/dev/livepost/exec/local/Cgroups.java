@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One cgroup per sandbox under a {@code livepost} parent: memory (swap included where the kernel
- * accounts it), process count and one CPU's worth of time. Works on the unified hierarchy (v2) and
- * on the legacy one (v1: one folder per controller). Thread-safe.
+ * accounts it), process count, one CPU's worth of time, and a freezer for idle sessions. Works on
+ * the unified hierarchy (v2) and on the legacy one (v1: one folder per controller; cpu and freezer
+ * optional). Thread-safe.
  */
 final class Cgroups implements SandboxLimits {
     private static final Logger log = LoggerFactory.getLogger(Cgroups.class);
@@ -60,13 +61,13 @@ final class Cgroups implements SandboxLimits {
                 return found;
             }
             List<Path> parents = new ArrayList<>();
-            for (String controller : List.of("memory", "pids", "cpu")) {
+            for (String controller : List.of("memory", "pids", "cpu", "freezer")) {
                 Path dir = ROOT.resolve(controller);
                 if (Files.isDirectory(dir)) {
                     Path parent = dir.resolve("livepost");
                     Files.createDirectories(parent);
                     parents.add(parent);
-                } else if (!controller.equals("cpu")) {
+                } else if (controller.equals("memory") || controller.equals("pids")) {
                     return null;
                 }
             }
@@ -156,10 +157,11 @@ final class Cgroups implements SandboxLimits {
                                 write(
                                         dir.resolve("pids.max"),
                                         String.valueOf(limits.maxProcesses()));
-                        default -> {
+                        case "cpu" -> {
                             write(dir.resolve("cpu.cfs_period_us"), String.valueOf(CPU_PERIOD_US));
                             write(dir.resolve("cpu.cfs_quota_us"), String.valueOf(CPU_PERIOD_US));
                         }
+                        default -> {} // the freezer has nothing to set
                     }
                 }
             }
@@ -202,7 +204,45 @@ final class Cgroups implements SandboxLimits {
         }
 
         @Override
+        public boolean freeze(boolean frozen) {
+            Path file =
+                    v2
+                            ? dirs.get(0).resolve("cgroup.freeze")
+                            : dirs.stream()
+                                    .map(d -> d.resolve("freezer.state"))
+                                    .filter(Files::exists)
+                                    .findFirst()
+                                    .orElse(null);
+            if (file == null || !Files.exists(file)) {
+                return false;
+            }
+            try {
+                write(file, v2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED"));
+                return true;
+            } catch (UncheckedIOException e) {
+                log.debug("cannot {} {}", frozen ? "freeze" : "thaw", file, e);
+                return false;
+            }
+        }
+
+        @Override
+        public long memoryBytes() {
+            for (Path dir : dirs) {
+                Path usage = dir.resolve(v2 ? "memory.current" : "memory.usage_in_bytes");
+                if (Files.exists(usage)) {
+                    try {
+                        return Long.parseLong(Files.readString(usage).trim());
+                    } catch (IOException | NumberFormatException e) {
+                        return -1;
+                    }
+                }
+            }
+            return -1;
+        }
+
+        @Override
         public synchronized void close() {
+            freeze(false); // a frozen process takes no signal, not even SIGKILL (v1)
             for (Path dir : dirs) {
                 if (!Files.isDirectory(dir)) {
                     continue;

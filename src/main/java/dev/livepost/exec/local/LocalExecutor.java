@@ -2,6 +2,7 @@ package dev.livepost.exec.local;
 
 import dev.livepost.Config;
 import dev.livepost.LivepostException;
+import dev.livepost.exec.Capacity;
 import dev.livepost.exec.Executor;
 import dev.livepost.exec.ExecutorHealth;
 import dev.livepost.exec.ExecutorSession;
@@ -27,9 +28,16 @@ public final class LocalExecutor implements Executor {
     /** Generous: two busy cores and a cold page cache make an import of pandas slow. */
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
+    /** Memory kept free for the server's own JVM and the page cache it leans on. */
+    private static final long SERVER_MARGIN_BYTES = 256L << 20;
+
+    /** Less than an idle interpreter with its libraries ever takes. */
+    private static final long MIN_SANDBOX_BYTES = 32L << 20;
+
     private final Config config;
     private final ExecutorHealth health;
     private final SandboxPool pool;
+    private final SandboxLauncher launcher;
     private final Set<LocalSession> sessions = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -48,6 +56,7 @@ public final class LocalExecutor implements Executor {
                         + Integer.toHexString(new SecureRandom().nextInt(1 << 24));
         String problem = missingTools(bwrap);
         SandboxPool created = null;
+        SandboxLauncher made = null;
         ExecutorHealth h;
         if (problem != null) {
             h = ExecutorHealth.unavailable(problem);
@@ -62,6 +71,7 @@ public final class LocalExecutor implements Executor {
             var launcher =
                     new SandboxLauncher(
                             config.limits(), bwrap, limits, config.data(), seccomp, instance);
+            made = launcher;
             created = new SandboxPool(launcher, config.poolSize(), START_TIMEOUT);
             h = probe(launcher, created, limits, seccomp);
             if (!h.available()) {
@@ -71,6 +81,7 @@ public final class LocalExecutor implements Executor {
         }
         this.health = h;
         this.pool = created;
+        this.launcher = made;
         if (pool != null) {
             pool.fill();
         }
@@ -145,6 +156,39 @@ public final class LocalExecutor implements Executor {
     @Override
     public ExecutorHealth health() {
         return health;
+    }
+
+    /**
+     * Counts the sandboxes of sessions by what their cgroups say they use; keeps one sandbox's
+     * limit free for code that runs, plus a margin for the server itself.
+     */
+    @Override
+    public Capacity capacity() {
+        if (pool == null) {
+            return Capacity.unbounded();
+        }
+        int measured = 0;
+        long bytes = 0;
+        for (LocalSession s : sessions) {
+            long used = s.memoryBytes();
+            if (used > 0) {
+                measured++;
+                bytes += used;
+            }
+        }
+        // Unmeasured (no cgroup), a session is counted at its limit, the safe side.
+        long each =
+                measured == 0
+                        ? config.limits().memoryBytes()
+                        : Math.max(MIN_SANDBOX_BYTES, bytes / measured);
+        return new Capacity(
+                launcher.live(),
+                launcher.maxSandboxes(),
+                bytes,
+                each,
+                MachineMemory.availableBytes(),
+                config.limits().memoryBytes() + SERVER_MARGIN_BYTES,
+                MachineMemory.underPressure());
     }
 
     @Override

@@ -31,6 +31,7 @@ final class LocalSession implements ExecutorSession {
     private boolean hasState;
 
     private boolean closed; // guarded by this
+    private boolean frozen; // guarded by this
 
     LocalSession(SandboxPool pool, Limits limits, Sandbox sandbox, Consumer<LocalSession> onClose) {
         this.pool = pool;
@@ -65,8 +66,45 @@ final class LocalSession implements ExecutorSession {
             }
             box = sandbox;
             hasState = true;
+            frozen = false;
         }
+        box.thaw();
         Sandbox.Ending ending = box.run(request.runId(), request.source(), sink, request.timeout());
+        try {
+            return outcome(box, request, ending);
+        } finally {
+            idle(box);
+        }
+    }
+
+    /**
+     * Freezes the session's sandbox between runs: what the code left running (a busy thread, a
+     * background process) uses no CPU while the reader reads, and nothing outlives the run.
+     */
+    private void idle(Sandbox box) {
+        synchronized (this) {
+            if (sandbox != box || closed) {
+                return;
+            }
+            frozen = box.alive() && box.freeze();
+        }
+    }
+
+    /** What the session's sandbox uses now; -1 where unknown or when it has none. */
+    long memoryBytes() {
+        Sandbox box;
+        synchronized (this) {
+            box = sandbox;
+        }
+        return box == null ? -1 : box.memoryBytes();
+    }
+
+    /** Whether the session's sandbox is frozen between runs. */
+    synchronized boolean frozen() {
+        return frozen;
+    }
+
+    private RunOutcome outcome(Sandbox box, RunRequest request, Sandbox.Ending ending) {
         if (ending == null) {
             box.interrupt();
             ending = box.await(limits.killGrace());
@@ -93,7 +131,10 @@ final class LocalSession implements ExecutorSession {
                 }
                 StateLoss why = loss(box);
                 replace(box);
-                return new RunOutcome.Finished(RunStatus.KILLED, EXIT_KILLED, why);
+                // Killed while frozen between runs, it dies as it is thawed for this run.
+                return box.started()
+                        ? new RunOutcome.Finished(RunStatus.KILLED, EXIT_KILLED, why)
+                        : new RunOutcome.Lost(why);
         }
     }
 

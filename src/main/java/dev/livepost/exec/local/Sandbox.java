@@ -59,6 +59,7 @@ final class Sandbox {
     private volatile RunSink sink;
     private volatile CompletableFuture<Ending> current;
     private volatile String currentRunId;
+    private volatile boolean started; // whether the kernel began the current run
     private final AtomicBoolean gone = new AtomicBoolean();
     private final Object writeLock = new Object();
 
@@ -122,6 +123,7 @@ final class Sandbox {
         this.sink = runSink;
         this.current = ending;
         this.currentRunId = runId;
+        this.started = false;
         if (!alive()) {
             return Ending.DIED;
         }
@@ -157,8 +159,30 @@ final class Sandbox {
         }
     }
 
+    /**
+     * Whether the kernel said it began the current run. A sandbox that died before saying so did
+     * not run the code (as far as the kernel can be believed: it only ever confuses this session).
+     */
+    boolean started() {
+        return started;
+    }
+
     boolean outOfMemory() {
         return slot.outOfMemory();
+    }
+
+    /** Stops every process of the sandbox until {@link #thaw}; false where it cannot. */
+    boolean freeze() {
+        return slot.freeze(true);
+    }
+
+    void thaw() {
+        slot.freeze(false);
+    }
+
+    /** What the sandbox uses now, or -1 where unknown. */
+    long memoryBytes() {
+        return slot.memoryBytes();
     }
 
     /** Kills the whole sandbox (its pid namespace dies with bwrap) and removes its limits. */
@@ -236,6 +260,7 @@ final class Sandbox {
         RunSink out = sink;
         switch (type) {
             case "ready" -> ready.countDown();
+            case "started" -> started = true;
             case "stdout" -> emit(out, new RunEvent.Stdout(msg.path("text").asText()));
             case "stderr" -> emit(out, new RunEvent.Stderr(msg.path("text").asText()));
             case "display" -> {

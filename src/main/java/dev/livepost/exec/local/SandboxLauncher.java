@@ -41,7 +41,8 @@ final class SandboxLauncher {
                     "/etc/python3.11");
 
     private static final int UID_BASE = 200_000;
-    private static final int UIDS_PER_SERVER = 1000;
+    // Enough for an audience (a thousand sessions and their pool), one uid each.
+    private static final int UIDS_PER_SERVER = 2048;
 
     private final Limits limits;
     private final Path bwrap;
@@ -76,7 +77,7 @@ final class SandboxLauncher {
         this.seccomp = seccomp;
         this.instance = instance;
         this.root = effectiveUid() == 0;
-        this.maxSandboxes = maxSandboxes(limits);
+        this.maxSandboxes = maxSandboxes(limits, sandboxLimits.perSandbox());
         // Several executors on one machine get different uid ranges (by chance: 1 in 4000 to
         // collide), so their sandboxes' process counts (RLIMIT_NPROC is per uid) do not add up.
         this.uidBase = UID_BASE + new SecureRandom().nextInt(4000) * UIDS_PER_SERVER;
@@ -112,6 +113,11 @@ final class SandboxLauncher {
 
     int maxSandboxes() {
         return maxSandboxes;
+    }
+
+    /** Sandboxes started and not yet killed. */
+    int live() {
+        return live.get();
     }
 
     boolean root() {
@@ -291,10 +297,15 @@ final class SandboxLauncher {
     }
 
     /**
-     * As many sandboxes as fit in the machine's memory at their limit (at least 4), so sessions
-     * opened in a loop cannot exhaust it; idle sessions expire and free theirs.
+     * With a cgroup per sandbox, what each really uses is known and admission counts that (see
+     * {@code Sessions}); the cap is then only the uid range. Without one, as many sandboxes as fit
+     * in the machine's memory at their limit (at least 4), so sessions opened in a loop cannot
+     * exhaust it.
      */
-    private static int maxSandboxes(Limits limits) {
+    private static int maxSandboxes(Limits limits, boolean measured) {
+        if (measured) {
+            return UIDS_PER_SERVER;
+        }
         long total =
                 ((com.sun.management.OperatingSystemMXBean)
                                 ManagementFactory.getOperatingSystemMXBean())

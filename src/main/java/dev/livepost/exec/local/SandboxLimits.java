@@ -33,6 +33,19 @@ interface SandboxLimits {
         /** Whether the sandbox hit its memory limit and had a process killed for it. */
         boolean outOfMemory();
 
+        /**
+         * Stops ({@code true}) or resumes every process of the sandbox, so that what an idle
+         * session left running uses no CPU. False where this slot cannot freeze.
+         */
+        default boolean freeze(boolean frozen) {
+            return false;
+        }
+
+        /** The memory the sandbox uses now (tmpfs included), or -1 where unknown. */
+        default long memoryBytes() {
+            return -1;
+        }
+
         /** Kills every process still in the slot and removes it. Idempotent. */
         @Override
         void close();

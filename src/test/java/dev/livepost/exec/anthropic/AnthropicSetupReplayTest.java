@@ -34,7 +34,9 @@ class AnthropicSetupReplayTest extends FakeApiTest {
                                 1 << 20,
                                 100_000,
                                 16 << 20,
-                                64 << 20),
+                                64 << 20,
+                                10,
+                                Duration.ofSeconds(5)),
                         dir.resolve("sessions"),
                         Clock.systemUTC(),
                         new SimpleMeterRegistry());
@@ -80,7 +82,7 @@ class AnthropicSetupReplayTest extends FakeApiTest {
 
     /** A session whose setup sets {@code x = 'setup'}, after a run that set it to 'reader'. */
     private String sessionWithReaderState(Duration timeout) {
-        String token = sessions.create(CODE, List.of("x = 'setup'"), timeout).session();
+        String token = sessions.create(CODE, List.of("x = 'setup'"), timeout, "client").session();
         assertThat(run(token, "print(x)\nx = 'reader'").stdout()).isEqualTo("setup\n");
         return token;
     }
@@ -160,7 +162,7 @@ class AnthropicSetupReplayTest extends FakeApiTest {
 
     @Test
     void aTracebackIntoAnEarlierCellShowsThatCellsLine() {
-        String token = sessions.create(CODE, List.of(), null).session();
+        String token = sessions.create(CODE, List.of(), null, "client").session();
         run(token, "def f():\n    return 1 / 0\n");
         var failed = run(token, "x = 1\nf()");
 

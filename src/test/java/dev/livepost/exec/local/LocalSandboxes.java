@@ -7,6 +7,7 @@ import dev.livepost.exec.Run;
 import dev.livepost.exec.SessionSpec;
 import dev.livepost.exec.Sessions;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -43,7 +44,7 @@ final class LocalSandboxes implements AutoCloseable {
 
     /** A new session. */
     String open() {
-        return sessions.create(SPEC, List.of(), null).session();
+        return sessions.create(SPEC, List.of(), null, "client").session();
     }
 
     /** Runs code in a session and returns its events. */
@@ -59,6 +60,36 @@ final class LocalSandboxes implements AutoCloseable {
         Run run = sessions.start(token, code);
         new Thread(() -> run.stream(recorder), "test-run-" + run.id()).start();
         return recorder;
+    }
+
+    /** The interpreters of sandboxes frozen between runs, as the host sees them. */
+    static java.util.Set<ProcessHandle> frozenSandboxes() {
+        return ProcessHandle.current()
+                .descendants()
+                .filter(p -> p.info().command().orElse("").contains("python3"))
+                .filter(LocalSandboxes::frozen)
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
+    private static boolean frozen(ProcessHandle p) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + p.pid() + "/cgroup"))) {
+                String[] f = line.split(":", 3);
+                if (f[1].equals("freezer")) {
+                    Path state = Path.of("/sys/fs/cgroup/freezer" + f[2], "freezer.state");
+                    return Files.readString(state).trim().equals("FROZEN");
+                }
+                if (f[0].equals("0") && f[1].isEmpty()) {
+                    Path events = Path.of("/sys/fs/cgroup" + f[2], "cgroup.events");
+                    if (Files.exists(events) && Files.readString(events).contains("frozen 1")) {
+                        return true;
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            // the process is gone
+        }
+        return false;
     }
 
     @Override

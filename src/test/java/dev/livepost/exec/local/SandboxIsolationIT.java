@@ -243,6 +243,6 @@ class SandboxIsolationIT {
                                 .get(0)
                                 .mime()
                                 .get("text/plain"))
-                .hasSize((1 << 20) + 3);
+                .hasSize((256 << 10) + 3);
     }
 }

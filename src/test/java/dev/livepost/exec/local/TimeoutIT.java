@@ -30,7 +30,7 @@ class TimeoutIT {
     private static String session() {
         return sandboxes
                 .sessions
-                .create(LocalSandboxes.SPEC, List.of(), Duration.ofSeconds(2))
+                .create(LocalSandboxes.SPEC, List.of(), Duration.ofSeconds(2), "client")
                 .session();
     }
 
