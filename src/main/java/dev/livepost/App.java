@@ -10,6 +10,12 @@ import dev.livepost.exec.Sessions;
 import dev.livepost.exec.anthropic.AnthropicExecutor;
 import dev.livepost.exec.local.LocalExecutor;
 import dev.livepost.web.WebServer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -25,11 +31,19 @@ public final class App implements AutoCloseable {
     private final Executor executor;
     private final Sessions sessions;
     private final WebServer web;
+    private final JvmGcMetrics gcMetrics;
     private int port = -1;
 
     public App(Config config) {
         this.config = config;
         var metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new ClassLoaderMetrics().bindTo(metrics);
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
+        new UptimeMetrics().bindTo(metrics);
+        this.gcMetrics = new JvmGcMetrics();
+        gcMetrics.bindTo(metrics);
         var json = jsonMapper();
         this.blog = new Blog(config);
         this.executor =
@@ -91,5 +105,6 @@ public final class App implements AutoCloseable {
         web.close();
         executor.close();
         blog.close();
+        gcMetrics.close();
     }
 }

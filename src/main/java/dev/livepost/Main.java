@@ -23,6 +23,8 @@ public final class Main {
                 --model M        LIVEPOST_MODEL     model for the anthropic executor
               render --out DIR   write the blog as static files
               bench [--quick]    run the benchmarks and print one table
+              bench --load [--readers N --seconds T --every S | --burst N --within S]
+                                 simulated readers against one server on loopback
               test               (launcher) run the whole test suite
             """;
 

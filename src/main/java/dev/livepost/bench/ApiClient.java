@@ -14,19 +14,40 @@ import java.util.stream.Stream;
 
 /**
  * A client of Livepost's session API that times a run the way a reader's page sees it: from the
- * request to the first output event and to {@code done}. Not thread-safe; one per benchmark.
+ * request to the first output event and to {@code done}. Thread-safe; a simulated reader may have
+ * an address of its own, sent as {@code X-Forwarded-For} to a server that trusts loopback.
  */
 final class ApiClient {
-    private final HttpClient http =
+    private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HTTP;
     private final ObjectMapper json = new ObjectMapper();
     private final URI base;
+    private final String forwardedFor;
 
     /** Nanosecond timestamps of one run. */
     record Timing(long firstOutputNanos, long doneNanos, String status) {}
 
+    /** The server refused a request: its status and error code. */
+    static final class Refused extends IOException {
+        final int status;
+        final String code;
+
+        Refused(int status, String code, String detail) {
+            super(status + " " + code + ": " + detail);
+            this.status = status;
+            this.code = code;
+        }
+    }
+
     ApiClient(URI base) {
+        this(base, null);
+    }
+
+    /** A client for one simulated reader at {@code address} (null: the connection's own). */
+    ApiClient(URI base, String address) {
         this.base = base;
+        this.forwardedFor = address;
     }
 
     String createSession(String artifact) throws IOException, InterruptedException {
@@ -37,8 +58,7 @@ final class ApiClient {
                         HttpResponse.BodyHandlers.ofString(),
                         "application/json");
         if (res.statusCode() != 201) {
-            throw new IOException(
-                    "POST /api/sessions answered " + res.statusCode() + ": " + res.body());
+            throw refused(res.statusCode(), res.body());
         }
         return json.readTree(res.body()).get("session").asText();
     }
@@ -58,7 +78,7 @@ final class ApiClient {
                         HttpResponse.BodyHandlers.ofLines(),
                         "text/event-stream");
         if (res.statusCode() != 200) {
-            throw new IOException("run answered " + res.statusCode());
+            throw refused(res.statusCode(), String.join("", res.body().toList()));
         }
         long first = 0;
         String event = null;
@@ -87,6 +107,16 @@ final class ApiClient {
         throw new IOException("the event stream ended without done");
     }
 
+    private Refused refused(int status, String body) {
+        String code = "http_" + status;
+        try {
+            code = json.readTree(body).path("error").path("code").asText(code);
+        } catch (IOException e) {
+            // not the contract's JSON: the status says enough
+        }
+        return new Refused(status, code, body.length() > 200 ? body.substring(0, 200) : body);
+    }
+
     private static boolean isOutput(String event) {
         return event.equals("stdout")
                 || event.equals("stderr")
@@ -101,8 +131,10 @@ final class ApiClient {
                 HttpRequest.newBuilder(base.resolve(path))
                         .header("Content-Type", "application/json")
                         .header("Accept", accept)
-                        .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
-                        .build();
-        return http.send(req, handler);
+                        .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)));
+        if (forwardedFor != null) {
+            req.header("X-Forwarded-For", forwardedFor);
+        }
+        return http.send(req.build(), handler);
     }
 }

@@ -45,6 +45,10 @@ public final class Bench {
     }
 
     public static void main(List<String> args, Path home) throws Exception {
+        if (args.contains("--load")) {
+            Load.main(args, home);
+            return;
+        }
         new Bench(args.contains("--quick")).run(home);
     }
 

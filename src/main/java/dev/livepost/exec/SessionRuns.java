@@ -1,6 +1,7 @@
 package dev.livepost.exec;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -44,17 +45,21 @@ final class SessionRuns {
      */
     RunEvent execute(Run run, ReaderSession s, Consumer<RunEvent> out) {
         long start = System.nanoTime();
+        Consumer<RunEvent> timed = timingFirstOutput(out, start);
         RunEvent last;
         try {
-            out.accept(new RunEvent.Run(run.id(), s.token, executor.name()));
-            last = execute(run, s, new RunOutput(s, run.id(), settings, ids, out), start);
+            timed.accept(new RunEvent.Run(run.id(), s.token, executor.name()));
+            last = execute(run, s, new RunOutput(s, run.id(), settings, ids, timed), start);
         } catch (RuntimeException e) {
             log.warn("run {} failed outside the user's code", run.id(), e);
             last =
                     new RunEvent.Error(
                             "internal_error", "The run failed on the server: " + e.getMessage());
         }
-        metrics.timer("livepost_run_duration", "executor", executor.name())
+        Timer.builder("livepost_run_duration")
+                .tag("executor", executor.name())
+                .publishPercentileHistogram()
+                .register(metrics)
                 .record(Duration.ofNanos(System.nanoTime() - start));
         metrics.counter("livepost_runs_total", "executor", executor.name(), "status", status(last))
                 .increment();
@@ -133,6 +138,31 @@ final class SessionRuns {
     private void stateLost(ReaderSession s, StateLoss why, RunOutput sink) {
         s.stateLost();
         sink.emit(new RunEvent.Notice(Notices.stateLost(why, s.timeout, s.setupDue)));
+    }
+
+    /** Passes events on, and records when the first output of the code reached the reader. */
+    private Consumer<RunEvent> timingFirstOutput(Consumer<RunEvent> out, long start) {
+        Timer firstOutput =
+                Timer.builder("livepost_run_first_output")
+                        .description("from the run request to the code's first output")
+                        .tag("executor", executor.name())
+                        .publishPercentileHistogram()
+                        .register(metrics);
+        var seen = new java.util.concurrent.atomic.AtomicBoolean();
+        return event -> {
+            out.accept(event);
+            if (isOutput(event) && !seen.getAndSet(true)) {
+                firstOutput.record(Duration.ofNanos(System.nanoTime() - start));
+            }
+        };
+    }
+
+    private static boolean isOutput(RunEvent e) {
+        return e instanceof RunEvent.Stdout
+                || e instanceof RunEvent.Stderr
+                || e instanceof RunEvent.Display
+                || e instanceof RunEvent.File
+                || e instanceof RunEvent.Text;
     }
 
     private static RunEvent done(RunOutcome.Finished f, long start) {

@@ -77,7 +77,8 @@ final class LocalSandboxes implements AutoCloseable {
                 String[] f = line.split(":", 3);
                 if (f[1].equals("freezer")) {
                     Path state = Path.of("/sys/fs/cgroup/freezer" + f[2], "freezer.state");
-                    return Files.readString(state).trim().equals("FROZEN");
+                    // FREEZING: asked, and its tasks are stopping this instant.
+                    return !Files.readString(state).trim().equals("THAWED");
                 }
                 if (f[0].equals("0") && f[1].isEmpty()) {
                     Path events = Path.of("/sys/fs/cgroup" + f[2], "cgroup.events");
