@@ -92,8 +92,11 @@ final class ApiRoutes {
             if (body == Body.JSON) {
                 crossSite.requireJson(ctx);
             }
-            try (var slot = inFlight.acquire(clients.of(ctx))) {
+            InFlight.Slot slot = inFlight.acquire(clients.of(ctx));
+            try {
                 handler.handle(ctx);
+            } finally {
+                slot.close();
             }
         };
     }
