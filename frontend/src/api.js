@@ -62,7 +62,12 @@ export class Api {
 
   /** POST interrupt: the running code gets KeyboardInterrupt; the session stays. */
   async interrupt(session) {
-    await this.fetch(`/api/sessions/${encodeURIComponent(session)}/interrupt`, { method: 'POST' });
+    // JSON like every state-changing call: the server refuses other types (CSRF).
+    await this.fetch(`/api/sessions/${encodeURIComponent(session)}/interrupt`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
   }
 
   /** DELETE the session and all its state. */

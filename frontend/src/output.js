@@ -1,6 +1,7 @@
 // The output panel of one runner: renders run events as they arrive. Program output only ever
-// becomes text nodes; the one HTML path (display events, already sanitized by the server) goes
-// through a parsed, inert document and is cleaned again here.
+// becomes text nodes; the one HTML path (display events, already sanitized by the server) is
+// cleaned again here by DOMPurify.
+import DOMPurify from 'dompurify';
 import { AnsiState } from './ansi.js';
 import { highlightInto } from './languages.js';
 
@@ -202,34 +203,28 @@ export function humanSize(bytes) {
   return (v >= 10 ? Math.round(v) : v.toFixed(1)) + ' ' + units[i];
 }
 
-const DROP = 'script,style,iframe,frame,frameset,object,embed,link,meta,base,form,input,button,textarea,select,template,noscript,svg foreignObject';
+// What a display may never carry, even after the server's sanitizing: anything active, anything
+// that loads, and the attributes (class, id, style) that would let output dress up as the page.
+const PURIFY = {
+  RETURN_DOM_FRAGMENT: true,
+  FORBID_TAGS: ['style', 'link', 'meta', 'base', 'form', 'input', 'button', 'textarea', 'select', 'template'],
+  FORBID_ATTR: ['class', 'id', 'style'],
+};
+let purifier;
 
 /**
- * Parses HTML into an inert document (nothing loads, nothing runs) and removes anything active,
- * belt and braces over the server's jsoup sanitizing.
+ * Cleans HTML with DOMPurify into a fragment of this document, belt and braces over the server's
+ * jsoup sanitizing. Links open in a new tab without access to this page.
  */
 export function sanitizedFragment(html) {
-  const doc = new DOMParser().parseFromString('<!doctype html><body>' + html, 'text/html');
-  for (const bad of doc.body.querySelectorAll(DROP)) bad.remove();
-  for (const node of doc.body.querySelectorAll('*')) {
-    for (const attr of [...node.attributes]) {
-      const name = attr.name.toLowerCase();
-      const value = attr.value.replace(/[\u0000-\u0020]/g, '').toLowerCase();
-      if (
-        name.startsWith('on') ||
-        name === 'style' && /url\(|expression\(/.test(value) ||
-        (['href', 'src', 'xlink:href', 'action', 'formaction', 'srcset', 'background', 'poster'].includes(name) &&
-          !/^(https?:|data:image\/(png|jpeg|gif|webp);|#|\/(?!\/)|[a-z0-9._-]*$)/.test(value))
-      ) {
-        node.removeAttribute(attr.name);
+  if (!purifier) {
+    purifier = DOMPurify(window);
+    purifier.addHook('afterSanitizeAttributes', (node) => {
+      if (node.tagName === 'A') {
+        node.setAttribute('rel', 'noopener noreferrer nofollow');
+        node.setAttribute('target', '_blank');
       }
-    }
-    if (node.tagName === 'A') {
-      node.setAttribute('rel', 'noopener noreferrer nofollow');
-      node.setAttribute('target', '_blank');
-    }
+    });
   }
-  const fragment = document.createDocumentFragment();
-  for (const child of [...doc.body.childNodes]) fragment.appendChild(document.importNode(child, true));
-  return fragment;
+  return document.importNode(purifier.sanitize(String(html), PURIFY), true);
 }

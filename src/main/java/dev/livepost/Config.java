@@ -23,6 +23,7 @@ import java.util.Map;
  * @param poolSize pre-started sandboxes kept ready for new sessions
  * @param allowedOrigins origins allowed to call the API from other sites (CORS)
  * @param reloadPosts whether posts are re-read when their files change
+ * @param web the web server's defences against floods, and the proxies it trusts
  */
 public record Config(
         String host,
@@ -35,7 +36,8 @@ public record Config(
         Duration sessionIdle,
         int poolSize,
         List<String> allowedOrigins,
-        boolean reloadPosts) {
+        boolean reloadPosts,
+        Web web) {
 
     public static final String DEFAULT_MODEL = "claude-sonnet-4-5";
 
@@ -51,6 +53,33 @@ public record Config(
                     + ", apiVersion="
                     + apiVersion
                     + "]";
+        }
+    }
+
+    /**
+     * @param trustedProxies addresses or CIDR ranges whose {@code X-Forwarded-For} is believed
+     * @param maxConnections open connections at most; more wait to be accepted
+     * @param maxRequestsPerClient API requests in flight per client address (open streams count)
+     */
+    public record Web(List<String> trustedProxies, int maxConnections, int maxRequestsPerClient) {
+        public Web {
+            trustedProxies = List.copyOf(trustedProxies);
+            dev.livepost.web.ClientAddress.trusting(trustedProxies); // names the bad entry
+            if (maxConnections < 1 || maxRequestsPerClient < 1) {
+                throw new IllegalArgumentException(
+                        "LIVEPOST_MAX_CONNECTIONS and LIVEPOST_MAX_REQUESTS_PER_CLIENT must be > 0");
+            }
+        }
+
+        static Web parse(Map<String, String> env) {
+            return new Web(
+                    splitList(env.getOrDefault("LIVEPOST_TRUSTED_PROXIES", "")),
+                    integer(
+                            "LIVEPOST_MAX_CONNECTIONS",
+                            env.getOrDefault("LIVEPOST_MAX_CONNECTIONS", "1000")),
+                    integer(
+                            "LIVEPOST_MAX_REQUESTS_PER_CLIENT",
+                            env.getOrDefault("LIVEPOST_MAX_REQUESTS_PER_CLIENT", "32")));
         }
     }
 
@@ -77,7 +106,8 @@ public record Config(
                 sessionIdle,
                 newPoolSize,
                 allowedOrigins,
-                reloadPosts);
+                reloadPosts,
+                web);
     }
 
     /**
@@ -169,7 +199,8 @@ public record Config(
                 idle,
                 pool,
                 origins,
-                reload);
+                reload,
+                Web.parse(env));
     }
 
     private static long megabytes(String name, Map<String, String> env, long fallback) {

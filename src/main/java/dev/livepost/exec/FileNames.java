@@ -35,8 +35,10 @@ public final class FileNames {
     private FileNames() {}
 
     /**
-     * The last path segment, with anything but letters, digits, {@code . _ -} replaced, no leading
-     * dot and at most 120 characters; never empty.
+     * The last path segment, safe to show in a notice, an event or a download header: invisible
+     * characters (controls, newlines, bidi controls such as U+202E, zero-width marks) are dropped,
+     * anything else but ASCII letters, digits and {@code . _ -} (markup, quotes, spaces, other
+     * scripts) becomes {@code _}; no leading dot and at most 120 characters; never empty.
      */
     public static String sanitize(String name) {
         String base = name == null ? "" : name;
@@ -44,6 +46,7 @@ public final class FileNames {
         base = base.substring(slash + 1);
         var out = new StringBuilder();
         base.codePoints()
+                .filter(c -> !invisible(c))
                 .forEach(
                         c ->
                                 out.append(
@@ -61,6 +64,17 @@ public final class FileNames {
             s = s.substring(0, MAX_LENGTH - ext.length()) + ext;
         }
         return s.isEmpty() ? "file" : s;
+    }
+
+    /** Characters that show nothing or reorder what follows: they could disguise a name. */
+    private static boolean invisible(int c) {
+        int type = Character.getType(c);
+        return type == Character.CONTROL
+                || type == Character.FORMAT // bidi controls U+202A-E, U+2066-9, U+200E/F, ZWJ
+                || type == Character.LINE_SEPARATOR
+                || type == Character.PARAGRAPH_SEPARATOR
+                || type == Character.UNASSIGNED
+                || type == Character.SURROGATE;
     }
 
     /** The MIME type for a file name's extension, {@code application/octet-stream} if unknown. */

@@ -14,6 +14,7 @@ import dev.livepost.exec.Sessions;
 import dev.livepost.exec.StoredFile;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -22,9 +23,12 @@ import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The session API of interfaces.md section 4: create, run (SSE), interrupt, delete, files. */
 final class ApiRoutes {
+    private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
     private static final long HEARTBEAT_SECONDS = 5;
 
     private final Blog blog;
@@ -33,13 +37,19 @@ final class ApiRoutes {
     private final ScheduledExecutorService heartbeats;
     private final RateLimiter newSessions;
     private final RateLimiter runs;
+    private final ClientAddress clients;
+    private final CrossSite crossSite;
+    private final InFlight inFlight;
 
     ApiRoutes(
             Limits limits,
             Blog blog,
             Sessions sessions,
             ObjectMapper json,
-            ScheduledExecutorService heartbeats) {
+            ScheduledExecutorService heartbeats,
+            ClientAddress clients,
+            CrossSite crossSite,
+            InFlight inFlight) {
         this.newSessions =
                 new RateLimiter("new sessions", limits.sessionsPerMinute(), System::nanoTime);
         this.runs = new RateLimiter("runs", limits.runsPerMinute(), System::nanoTime);
@@ -47,18 +57,52 @@ final class ApiRoutes {
         this.sessions = sessions;
         this.json = json;
         this.heartbeats = heartbeats;
+        this.clients = clients;
+        this.crossSite = crossSite;
+        this.inFlight = inFlight;
     }
 
     void register(RoutesConfig routes) {
-        routes.post("/api/sessions", this::create);
-        routes.post("/api/sessions/{token}/runs", this::run);
-        routes.post("/api/sessions/{token}/interrupt", this::interrupt);
-        routes.delete("/api/sessions/{token}", this::delete);
-        routes.get("/api/sessions/{token}/files/{fileId}", this::file);
+        routes.post("/api/sessions", guarded(Body.JSON, this::create));
+        routes.post("/api/sessions/{token}/runs", guarded(Body.JSON, this::run));
+        routes.post("/api/sessions/{token}/interrupt", guarded(Body.JSON, this::interrupt));
+        routes.delete("/api/sessions/{token}", guarded(Body.NONE, this::delete));
+        routes.get("/api/sessions/{token}/files/{fileId}", guarded(Body.READ_ONLY, this::file));
+    }
+
+    private enum Body {
+        /** Changes state and carries JSON: JSON only, same site or an allowed origin. */
+        JSON,
+        /** Changes state without a body: same site or an allowed origin. */
+        NONE,
+        /** Changes nothing (a {@code GET}): only counted. */
+        READ_ONLY
+    }
+
+    /**
+     * The checks every API request passes before its handler reads anything: cross-site rules for
+     * state changes, then a slot among its client's requests in flight, held until the handler (for
+     * a run: its whole event stream) ends.
+     */
+    private Handler guarded(Body body, Handler handler) {
+        return ctx -> {
+            if (body != Body.READ_ONLY) {
+                crossSite.checkOrigin(ctx);
+            }
+            if (body == Body.JSON) {
+                crossSite.requireJson(ctx);
+            }
+            InFlight.Slot slot = inFlight.acquire(clients.of(ctx));
+            try {
+                handler.handle(ctx);
+            } finally {
+                slot.close();
+            }
+        };
     }
 
     private void create(Context ctx) {
-        newSessions.acquire(ctx.ip());
+        newSessions.acquire(clients.of(ctx));
         String address = text(body(ctx), "artifact");
         if (address == null || !address.contains("/")) {
             throw LivepostException.badRequest(
@@ -110,7 +154,7 @@ final class ApiRoutes {
                     "not_acceptable",
                     "Runs stream as Server-Sent Events: send Accept: text/event-stream.");
         }
-        runs.acquire(ctx.ip());
+        runs.acquire(clients.of(ctx));
         try (Run run = sessions.start(token, source)) {
             ctx.status(200);
             ctx.contentType("text/event-stream; charset=utf-8");
@@ -122,7 +166,12 @@ final class ApiRoutes {
                             ctx.res().getOutputStream(),
                             json,
                             "/api/sessions/" + token + "/files/",
-                            run::interrupt);
+                            () -> {
+                                log.info(
+                                        "run in session {}: client went away, stopping it",
+                                        LogSafe.token(token));
+                                run.interrupt();
+                            });
             ScheduledFuture<?> heartbeat =
                     heartbeats.scheduleAtFixedRate(
                             stream::heartbeat,

@@ -14,6 +14,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class WebServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WebServer.class);
+    private static final long IDLE_TIMEOUT_MS = 30_000;
 
     private final Config config;
     private final Javalin app;
@@ -39,7 +48,17 @@ public final class WebServer implements AutoCloseable {
         this.heartbeats =
                 Executors.newSingleThreadScheduledExecutor(
                         DaemonThreads.named("livepost-sse-heartbeat"));
-        this.api = new ApiRoutes(config.limits(), blog, sessions, json, heartbeats);
+        var clients = ClientAddress.trusting(config.web().trustedProxies());
+        this.api =
+                new ApiRoutes(
+                        config.limits(),
+                        blog,
+                        sessions,
+                        json,
+                        heartbeats,
+                        clients,
+                        new CrossSite(config.allowedOrigins(), clients),
+                        new InFlight(config.web().maxRequestsPerClient()));
         var pages = new PageRoutes(config, blog);
         this.app =
                 Javalin.create(
@@ -49,6 +68,13 @@ public final class WebServer implements AutoCloseable {
                             c.jsonMapper(new JavalinJackson(json, false));
                             c.jetty.host = config.host();
                             c.jetty.port = config.port();
+                            c.jetty.addConnector(this::connector);
+                            c.jetty.modifyServer(
+                                    server ->
+                                            server.addBean(
+                                                    new NetworkConnectionLimit(
+                                                            config.web().maxConnections(),
+                                                            server)));
                             c.staticFiles.add(
                                     s -> {
                                         s.hostedPath = "/assets";
@@ -95,7 +121,7 @@ public final class WebServer implements AutoCloseable {
                             c.routes.exception(
                                     Exception.class,
                                     (e, ctx) -> {
-                                        log.error("{} {} failed", ctx.method(), ctx.path(), e);
+                                        logFailure(ctx, e);
                                         error(
                                                 ctx,
                                                 500,
@@ -103,6 +129,52 @@ public final class WebServer implements AutoCloseable {
                                                 "Something went wrong on the server.");
                                     });
                         });
+    }
+
+    /**
+     * The one listening connector: a connection that sends nothing (a stalled request head or body)
+     * for {@link #IDLE_TIMEOUT_MS} is closed.
+     */
+    private Connector connector(Server server, HttpConfiguration http) {
+        var connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        connector.setIdleTimeout(IDLE_TIMEOUT_MS);
+        return connector;
+    }
+
+    /**
+     * A client that went away is normal: one line, no stack trace. Anything else is logged with its
+     * trace; session tokens in the path or the message are masked either way.
+     */
+    private static void logFailure(Context ctx, Exception e) {
+        String path = LogSafe.mask(ctx.path());
+        if (clientGone(e)) {
+            log.info(
+                    "{} {}: client went away ({})",
+                    ctx.method(),
+                    path,
+                    e.getClass().getSimpleName());
+        } else {
+            log.error(
+                    "{} {} failed: {}",
+                    ctx.method(),
+                    path,
+                    LogSafe.mask(String.valueOf(e.getMessage())),
+                    new MaskedException(e));
+        }
+    }
+
+    private static boolean clientGone(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof EofException
+                    || t instanceof TimeoutException
+                    || t instanceof java.nio.channels.ClosedChannelException
+                    || t instanceof java.io.InterruptedIOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Starts listening; returns the bound port (useful with port 0). */

@@ -25,6 +25,37 @@ class FileNamesTest {
     }
 
     @Test
+    void invisibleCharactersAreDroppedAndMarkupReplaced() {
+        // A right-to-left override would show "invoice\u202Efdp.exe" as "invoiceexe.pdf".
+        assertThat(FileNames.sanitize("invoice\u202Efdp.exe")).isEqualTo("invoicefdp.exe");
+        assertThat(FileNames.sanitize("a\u2066b\u2067c\u2068d\u2069e\u202Af\u202Bg\u202Ch\u202Di"))
+                .isEqualTo("abcdefghi");
+        assertThat(FileNames.sanitize("x\u200Ey\u200Fz\u200Dw.txt")).isEqualTo("xyzw.txt");
+        assertThat(
+                        FileNames.sanitize(
+                                "plot.png\nNotice: the sandbox was replaced\r\u0000\u001b[31m"))
+                .isEqualTo("plot.pngNotice__the_sandbox_was_replaced_31m");
+        assertThat(FileNames.sanitize("<img src=x onerror=alert(1)>&amp;.png"))
+                .isEqualTo("_img_src_x_onerror_alert_1___amp_.png");
+        assertThat(FileNames.sanitize("a\u2028b\u2029c")).isEqualTo("abc");
+        assertThat(FileNames.sanitize("\u202E.bashrc")).isEqualTo("bashrc");
+        assertThat(FileNames.sanitize("\u202E\u200F\n")).isEqualTo("file");
+    }
+
+    @Test
+    void everySanitizedNameIsPlainAscii() {
+        var random = new java.util.Random(11);
+        for (int i = 0; i < 2_000; i++) {
+            var raw = new StringBuilder();
+            for (int j = 0; j < 20; j++) {
+                raw.appendCodePoint(random.nextInt(0x3000));
+            }
+            assertThat(FileNames.sanitize(raw.toString()))
+                    .matches("[A-Za-z0-9_\\-][A-Za-z0-9._\\-]*");
+        }
+    }
+
+    @Test
     void longNamesKeepTheirExtension() {
         String name = FileNames.sanitize("x".repeat(500) + ".png");
         assertThat(name).hasSize(120).endsWith(".png");

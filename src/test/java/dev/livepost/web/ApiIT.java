@@ -10,6 +10,7 @@ import dev.livepost.testing.Sse.Event;
 import dev.livepost.testing.TestApp;
 import java.io.IOException;
 import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -202,6 +203,80 @@ class ApiIT {
             // The limit is per server: the shared one still answers.
             assertThat(create("api/fib")).isNotBlank();
         }
+    }
+
+    @Test
+    void crossSiteRequestsAreRefused() throws Exception {
+        String body = "{\"artifact\":\"api/fib\"}";
+        var plain =
+                app.send(
+                        app.request("/api/sessions")
+                                .header("Content-Type", "text/plain")
+                                .POST(HttpRequest.BodyPublishers.ofString(body)));
+        assertThat(plain.statusCode()).isEqualTo(415);
+        assertThat(json.readTree(plain.body()).path("error").path("code").asText())
+                .isEqualTo("unsupported_media_type");
+        var untyped = app.send(app.request("/api/sessions").POST(BodyPublishers.ofString(body)));
+        assertThat(untyped.statusCode()).isEqualTo(415);
+
+        var foreign = withOrigin("/api/sessions", "https://evil.example", body);
+        assertThat(foreign.statusCode()).isEqualTo(403);
+        assertThat(json.readTree(foreign.body()).path("error").path("code").asText())
+                .isEqualTo("origin_not_allowed");
+        // The site's own origin is always welcome.
+        var own = withOrigin("/api/sessions", app.base(), body);
+        assertThat(own.statusCode()).as(own.body()).isEqualTo(201);
+
+        String token = json.readTree(own.body()).path("session").asText();
+        var interrupt =
+                app.send(
+                        app.request("/api/sessions/" + token + "/interrupt")
+                                .POST(BodyPublishers.noBody()));
+        assertThat(interrupt.statusCode()).isEqualTo(415);
+        var delete =
+                app.send(
+                        app.request("/api/sessions/" + token)
+                                .header("Origin", "http://127.0.0.1:1")
+                                .DELETE());
+        assertThat(delete.statusCode()).isEqualTo(403);
+        assertThat(app.delete("/api/sessions/" + token).statusCode()).isEqualTo(204);
+    }
+
+    @Test
+    void originsInTheAllowListMayCallTheApi() throws Exception {
+        String body = "{\"artifact\":\"api/fib\"}";
+        var env =
+                Map.of(
+                        "LIVEPOST_POOL_SIZE", "1",
+                        "LIVEPOST_ALLOWED_ORIGINS", "https://blog.example, http://b.example:8000");
+        try (var other = TestApp.start(posts, env)) {
+            assertThat(withOrigin(other, "https://blog.example", body).statusCode()).isEqualTo(201);
+            assertThat(withOrigin(other, "http://b.example:8000", body).statusCode())
+                    .isEqualTo(201);
+            assertThat(withOrigin(other, "http://b.example", body).statusCode()).isEqualTo(403);
+            assertThat(withOrigin(other, "null", body).statusCode()).isEqualTo(403);
+        }
+        try (var any = TestApp.start(posts, Map.of("LIVEPOST_ALLOWED_ORIGINS", "*"))) {
+            assertThat(withOrigin(any, "https://anyone.example", body).statusCode()).isEqualTo(201);
+        }
+    }
+
+    private static HttpResponse<String> withOrigin(String path, String origin, String body)
+            throws Exception {
+        return app.send(
+                app.request(path)
+                        .header("Content-Type", "application/json")
+                        .header("Origin", origin)
+                        .POST(BodyPublishers.ofString(body)));
+    }
+
+    private static HttpResponse<String> withOrigin(TestApp server, String origin, String body)
+            throws Exception {
+        return server.send(
+                server.request("/api/sessions")
+                        .header("Content-Type", "application/json; charset=utf-8")
+                        .header("Origin", origin)
+                        .POST(BodyPublishers.ofString(body)));
     }
 
     private static String create(String artifact) throws Exception {

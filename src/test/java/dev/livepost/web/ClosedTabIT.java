@@ -78,6 +78,7 @@ class ClosedTabIT {
                     app.send(
                             app.request("/api/sessions/" + token + "/runs")
                                     .header("Accept", "text/event-stream")
+                                    .header("Content-Type", "application/json")
                                     .POST(
                                             HttpRequest.BodyPublishers.ofString(
                                                     "{\"code\":\"print(state)\"}")));

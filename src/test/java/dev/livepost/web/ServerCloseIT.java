@@ -32,6 +32,7 @@ class ServerCloseIT {
                         app.http(),
                         app.request("/api/sessions/" + token + "/runs")
                                 .header("Accept", "text/event-stream")
+                                .header("Content-Type", "application/json")
                                 .POST(
                                         HttpRequest.BodyPublishers.ofString(
                                                 "{\"code\":\"import time\\nprint('started', flush=True)\\ntime.sleep(60)\"}"))

@@ -400,7 +400,8 @@ class CodeRunnerIT {
                     .send(
                             server.app
                                     .request("/api/sessions/" + token + "/interrupt")
-                                    .POST(HttpRequest.BodyPublishers.noBody()))
+                                    .header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString("{}")))
                     .statusCode();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
