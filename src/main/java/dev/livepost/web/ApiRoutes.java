@@ -121,7 +121,7 @@ final class ApiRoutes {
                         spec,
                         blog.setupChain(a).stream().map(Artifact::code).toList(),
                         a.timeoutSeconds() == null ? null : Duration.ofSeconds(a.timeoutSeconds()),
-                        ctx.ip());
+                        clients.of(ctx));
         ctx.status(201)
                 .json(
                         Map.of(
