@@ -6,6 +6,7 @@ package dev.livepost.exec;
  *
  * @param sandboxes sandboxes alive (pre-started ones included)
  * @param maxSandboxes the most the executor can run at all (uids, process slots)
+ * @param frozen sandboxes of idle sessions, frozen until their next run
  * @param usedBytes memory the sessions' sandboxes use together, as far as it can be measured
  * @param newSandboxBytes what one more session is likely to use (measured sessions' average)
  * @param availableBytes memory the machine can still give without swapping, or -1 where unknown
@@ -15,6 +16,7 @@ package dev.livepost.exec;
 public record Capacity(
         int sandboxes,
         int maxSandboxes,
+        int frozen,
         long usedBytes,
         long newSandboxBytes,
         long availableBytes,
@@ -23,7 +25,7 @@ public record Capacity(
 
     /** An executor whose sessions cost this machine nothing (the sandboxes are elsewhere). */
     public static Capacity unbounded() {
-        return new Capacity(0, Integer.MAX_VALUE, 0, 0, -1, 0, false);
+        return new Capacity(0, Integer.MAX_VALUE, 0, 0, 0, -1, 0, false);
     }
 
     /** Whether one more session fits: below the count cap, and its memory beside the headroom. */

@@ -119,6 +119,7 @@ public final class Sessions implements AutoCloseable {
                 byToken,
                 m -> m.values().stream().filter(s -> s.backend() == null).count());
         metrics.gauge("livepost_sandboxes", executor, e -> e.capacity().sandboxes());
+        metrics.gauge("livepost_sandboxes_frozen", executor, e -> e.capacity().frozen());
         metrics.gauge("livepost_sandboxes_memory_bytes", executor, e -> e.capacity().usedBytes());
         this.sweeper =
                 Executors.newSingleThreadScheduledExecutor(

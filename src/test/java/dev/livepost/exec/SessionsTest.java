@@ -50,7 +50,7 @@ class SessionsTest {
 
         @Override
         public Capacity capacity() {
-            return new Capacity(open.get(), room, 0, 0, -1, 0, false);
+            return new Capacity(open.get(), room, 0, 0, 0, -1, 0, false);
         }
 
         public ExecutorSession open(SessionSpec spec) {
@@ -114,12 +114,12 @@ class SessionsTest {
         boolean closed;
 
         @Override
-        public void send(RunEvent event) {
+        public synchronized void send(RunEvent event) {
             events.add(event);
         }
 
         @Override
-        public void close() {
+        public synchronized void close() {
             closed = true;
         }
     }
@@ -624,11 +624,19 @@ class SessionsTest {
                     return new RunOutcome.Failed("session_closed", "closed");
                 };
         String token = open();
-        var running = CompletableFuture.supplyAsync(() -> run(token, "x"));
+        var out = new Collected();
+        Run run = sessions.start(token, "x");
+        var running = CompletableFuture.runAsync(() -> run.stream(out));
         assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
         sessions.close();
-        assertThat(running.isDone()).isTrue();
-        assertThat(running.get().get(running.get().size() - 1)).isInstanceOf(RunEvent.Error.class);
+
+        // By the time close returns, the stream has its last event and was ended.
+        synchronized (out) {
+            assertThat(out.closed).isTrue();
+            assertThat(out.events).last().isInstanceOf(RunEvent.Error.class);
+        }
+        assertThat(run.completion()).isCompleted();
+        running.get(5, TimeUnit.SECONDS);
         assertThatThrownBy(() -> sessions.create(SPEC, List.of(), null, "client"))
                 .isInstanceOfSatisfying(
                         LivepostException.class, e -> assertThat(e.status()).isEqualTo(503));

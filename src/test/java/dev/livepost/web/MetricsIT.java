@@ -37,6 +37,7 @@ class MetricsIT {
                     .contains("livepost_admission_waiting 0.0")
                     .containsPattern("livepost_sandboxes [1-9]")
                     .containsPattern("livepost_sandboxes_memory_bytes [1-9]")
+                    .contains("livepost_sandboxes_frozen 1.0")
                     .contains("jvm_memory_used_bytes")
                     .contains("process_cpu_usage");
         }

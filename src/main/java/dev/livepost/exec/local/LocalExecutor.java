@@ -168,8 +168,10 @@ public final class LocalExecutor implements Executor {
             return Capacity.unbounded();
         }
         int measured = 0;
+        int frozen = 0;
         long bytes = 0;
         for (LocalSession s : sessions) {
+            frozen += s.frozen() ? 1 : 0;
             long used = s.memoryBytes();
             if (used > 0) {
                 measured++;
@@ -184,6 +186,7 @@ public final class LocalExecutor implements Executor {
         return new Capacity(
                 launcher.live(),
                 launcher.maxSandboxes(),
+                frozen,
                 bytes,
                 each,
                 MachineMemory.availableBytes(),
