@@ -3,6 +3,7 @@ package dev.livepost.exec.local;
 import dev.livepost.Limits;
 import dev.livepost.LivepostException;
 import dev.livepost.exec.KernelScripts;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -39,6 +40,39 @@ final class SandboxLauncher {
                     "/etc/mime.types",
                     "/etc/python3",
                     "/etc/python3.11");
+
+    /**
+     * procfs files that tell about the host (its boot line, kernel build, symbols, devices, disks,
+     * swap files, timers, keys): each is covered with {@code /dev/null}, which, mounted without
+     * devices, cannot even be opened.
+     */
+    static final List<String> PROC_MASKED =
+            List.of(
+                    "/proc/bootconfig",
+                    "/proc/cmdline",
+                    "/proc/config.gz",
+                    "/proc/consoles",
+                    "/proc/diskstats",
+                    "/proc/iomem",
+                    "/proc/ioports",
+                    "/proc/kallsyms",
+                    "/proc/kcore",
+                    "/proc/key-users",
+                    "/proc/keys",
+                    "/proc/latency_stats",
+                    "/proc/modules",
+                    "/proc/mtrr",
+                    "/proc/partitions",
+                    "/proc/sched_debug",
+                    "/proc/swaps",
+                    "/proc/sysrq-trigger",
+                    "/proc/timer_list");
+
+    /** Where /tmp and /dev/shm point: a hidden folder in the working folder's tmpfs. */
+    static final String SCRATCH = "/work/.tmp";
+
+    /** {@code /dev} holds only mount points and links, and is read-only once they are made. */
+    private static final long DEV_BYTES = 64 * 1024;
 
     private static final int UID_BASE = 200_000;
     private static final int UIDS_PER_SERVER = 1000;
@@ -166,6 +200,10 @@ final class SandboxLauncher {
                                             String.valueOf(limits.maxFileBytes()))));
             pb.environment().clear();
             pb.environment().put("PATH", "/usr/bin:/bin");
+            // The sandbox's first process (bwrap) keeps the environment and folder it started
+            // with, and code can read them in /proc/1: nothing of the server's must be there.
+            // (sh exports PWD, so the folder is in the environment too.)
+            pb.directory(new File("/"));
             Process process = pb.start();
             var sandbox = new Sandbox(process, slot, limits.maxFileBytes(), () -> release(uid));
             sandbox.awaitReady(readyWithin);
@@ -237,7 +275,7 @@ final class SandboxLauncher {
         env(b, "LANG", "C.UTF-8");
         env(b, "MPLBACKEND", "Agg");
         env(b, "MPLCONFIGDIR", "/tmp/mpl");
-        // Caches go to /tmp, so the working folder holds only what the code writes.
+        // Caches go to /tmp, a hidden folder of /work that is not listed as generated files.
         env(b, "XDG_CACHE_HOME", "/tmp/.cache");
         env(b, "XDG_CONFIG_HOME", "/tmp/.config");
         env(b, "OPENBLAS_NUM_THREADS", "1");
@@ -257,9 +295,19 @@ final class SandboxLauncher {
         b.addAll(List.of("--ro-bind-data", "3", "/etc/passwd"));
         b.addAll(List.of("--ro-bind-data", "4", "/etc/group"));
         b.addAll(List.of("--ro-bind-data", "5", "/livepost/kernel.py"));
-        b.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+        b.addAll(List.of("--proc", "/proc"));
+        for (String path : PROC_MASKED) {
+            // Only what exists: bwrap cannot make a mount point in procfs. The host's /proc is
+            // the same kernel's, so it lists the same files.
+            if (Files.exists(Path.of(path))) {
+                b.addAll(List.of("--ro-bind", "/dev/null", path));
+            }
+        }
+        dev(b);
+        // One tmpfs for everything the code may write: /tmp and /dev/shm are links into it, so
+        // they share the working folder's quota (hidden, so not reported as generated files).
         b.addAll(List.of("--size", String.valueOf(limits.workDiskBytes()), "--tmpfs", "/work"));
-        b.addAll(List.of("--size", String.valueOf(limits.workDiskBytes()), "--tmpfs", "/tmp"));
+        b.addAll(List.of("--dir", SCRATCH, "--symlink", SCRATCH, "/tmp"));
         b.addAll(List.of("--hostname", "sandbox", "--chdir", "/work"));
         b.addAll(List.of("--uid", String.valueOf(INNER_UID), "--gid", String.valueOf(INNER_UID)));
         if (seccomp != null) {
@@ -267,6 +315,24 @@ final class SandboxLauncher {
         }
         b.add("--");
         return b;
+    }
+
+    /**
+     * A small read-only {@code /dev} instead of bwrap's {@code --dev}, whose tmpfs has no size and
+     * stays writable: the usual device nodes, {@code /dev/shm} a link into the working folder's
+     * quota, and no {@code /dev/pts} (nothing here needs a terminal).
+     */
+    private static void dev(List<String> b) {
+        b.addAll(List.of("--size", String.valueOf(DEV_BYTES), "--tmpfs", "/dev"));
+        for (String node : List.of("null", "zero", "full", "random", "urandom", "tty")) {
+            b.addAll(List.of("--dev-bind-try", "/dev/" + node, "/dev/" + node));
+        }
+        b.addAll(List.of("--symlink", "/proc/self/fd", "/dev/fd"));
+        b.addAll(List.of("--symlink", "/proc/self/fd/0", "/dev/stdin"));
+        b.addAll(List.of("--symlink", "/proc/self/fd/1", "/dev/stdout"));
+        b.addAll(List.of("--symlink", "/proc/self/fd/2", "/dev/stderr"));
+        b.addAll(List.of("--symlink", SCRATCH, "/dev/shm"));
+        b.addAll(List.of("--remount-ro", "/dev"));
     }
 
     private static void env(List<String> b, String name, String value) {
