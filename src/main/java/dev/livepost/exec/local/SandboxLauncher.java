@@ -3,6 +3,7 @@ package dev.livepost.exec.local;
 import dev.livepost.Limits;
 import dev.livepost.LivepostException;
 import dev.livepost.exec.KernelScripts;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -27,18 +28,6 @@ final class SandboxLauncher {
 
     /** The sandbox's user inside its namespace. */
     static final int INNER_UID = 1000;
-
-    /** Read-only host paths the sandbox sees besides {@code /usr}; absent ones are skipped. */
-    private static final List<String> ETC =
-            List.of(
-                    "/etc/alternatives",
-                    "/etc/fonts",
-                    "/etc/ld.so.cache",
-                    "/etc/localtime",
-                    "/etc/matplotlibrc",
-                    "/etc/mime.types",
-                    "/etc/python3",
-                    "/etc/python3.11");
 
     private static final int UID_BASE = 200_000;
     // Enough for an audience (a thousand sessions and their pool), one uid each.
@@ -172,6 +161,10 @@ final class SandboxLauncher {
                                             String.valueOf(limits.maxFileBytes()))));
             pb.environment().clear();
             pb.environment().put("PATH", "/usr/bin:/bin");
+            // The sandbox's first process (bwrap) keeps the environment and folder it started
+            // with, and code can read them in /proc/1: nothing of the server's must be there.
+            // (sh exports PWD, so the folder is in the environment too.)
+            pb.directory(new File("/"));
             Process process = pb.start();
             var sandbox = new Sandbox(process, slot, limits.maxFileBytes(), () -> release(uid));
             sandbox.awaitReady(readyWithin);
@@ -220,63 +213,9 @@ final class SandboxLauncher {
                             "--inh-caps=-all",
                             "--"));
         }
-        cmd.addAll(bwrap());
+        cmd.addAll(SandboxView.bwrap(bwrap, limits.workDiskBytes(), seccomp != null));
         cmd.addAll(inner);
         return cmd;
-    }
-
-    private List<String> bwrap() {
-        List<String> b = new ArrayList<>();
-        b.add(bwrap.toString());
-        b.addAll(
-                List.of(
-                        "--unshare-all",
-                        "--unshare-user", // required by --disable-userns (all only tries it)
-                        "--disable-userns",
-                        "--die-with-parent",
-                        "--new-session",
-                        "--clearenv"));
-        env(b, "HOME", "/work");
-        env(b, "PATH", "/usr/bin:/bin");
-        env(b, "USER", "sandbox");
-        env(b, "LOGNAME", "sandbox");
-        env(b, "LANG", "C.UTF-8");
-        env(b, "MPLBACKEND", "Agg");
-        env(b, "MPLCONFIGDIR", "/tmp/mpl");
-        // Caches go to /tmp, so the working folder holds only what the code writes.
-        env(b, "XDG_CACHE_HOME", "/tmp/.cache");
-        env(b, "XDG_CONFIG_HOME", "/tmp/.config");
-        env(b, "OPENBLAS_NUM_THREADS", "1");
-        env(b, "OMP_NUM_THREADS", "1");
-        env(b, "MKL_NUM_THREADS", "1");
-        env(b, "PYTHONDONTWRITEBYTECODE", "1");
-        env(b, "PYTHONUNBUFFERED", "1");
-        b.addAll(List.of("--ro-bind", "/usr", "/usr"));
-        for (String dir : List.of("lib", "lib64", "bin", "sbin")) {
-            b.addAll(List.of("--symlink", "usr/" + dir, "/" + dir));
-        }
-        for (String path : ETC) {
-            if (Files.exists(Path.of(path))) {
-                b.addAll(List.of("--ro-bind", path, path));
-            }
-        }
-        b.addAll(List.of("--ro-bind-data", "3", "/etc/passwd"));
-        b.addAll(List.of("--ro-bind-data", "4", "/etc/group"));
-        b.addAll(List.of("--ro-bind-data", "5", "/livepost/kernel.py"));
-        b.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
-        b.addAll(List.of("--size", String.valueOf(limits.workDiskBytes()), "--tmpfs", "/work"));
-        b.addAll(List.of("--size", String.valueOf(limits.workDiskBytes()), "--tmpfs", "/tmp"));
-        b.addAll(List.of("--hostname", "sandbox", "--chdir", "/work"));
-        b.addAll(List.of("--uid", String.valueOf(INNER_UID), "--gid", String.valueOf(INNER_UID)));
-        if (seccomp != null) {
-            b.addAll(List.of("--seccomp", "6"));
-        }
-        b.add("--");
-        return b;
-    }
-
-    private static void env(List<String> b, String name, String value) {
-        b.addAll(List.of("--setenv", name, value));
     }
 
     private synchronized int allocateUid() {

@@ -90,7 +90,8 @@ class SandboxIsolationIT {
                         b,
                         "import os\nprint(os.listdir('/work'), os.listdir('/tmp'))\n"
                                 + "print(sorted(p for p in os.listdir('/proc') if p.isdigit()))");
-        assertThat(run.stdout()).startsWith("[] [").doesNotContain("mine.txt", "'t'");
+        // /work/.tmp is where /tmp points.
+        assertThat(run.stdout()).startsWith("['.tmp'] [").doesNotContain("mine.txt", "'t'");
         // Only the sandbox's own init and kernel exist in its process namespace.
         assertThat(run.stdout()).endsWith("['1', '2']\n");
     }
@@ -244,5 +245,129 @@ class SandboxIsolationIT {
                                 .mime()
                                 .get("text/plain"))
                 .hasSize((256 << 10) + 3);
+    }
+
+    @Test
+    void procShowsNoHostPathAndNoOuterUid() throws IOException {
+        var run =
+                sandboxes.run(
+                        sandboxes.open(),
+                        """
+                        import os
+                        def link(p):
+                            try:
+                                return os.readlink(p)
+                            except OSError as e:  # the fd that lists the folder is gone
+                                return type(e).__name__
+                        for pid in sorted(p for p in os.listdir('/proc') if p.isdigit()):
+                            d = '/proc/' + pid
+                            print(pid, 'environ', open(d + '/environ', 'rb').read())
+                            print(pid, 'cmdline', open(d + '/cmdline', 'rb').read())
+                            print(pid, 'cwd', os.readlink(d + '/cwd'), 'root', os.readlink(d + '/root'))
+                            print(pid, 'fds', [link(d + '/fd/' + f) for f in os.listdir(d + '/fd')])
+                            print(pid, [l for l in open(d + '/status') if l.startswith(('Uid', 'Gid'))])
+                            print(pid, 'uid_map', open(d + '/uid_map').read().split())
+                        print('mountinfo', open('/proc/self/mountinfo').read())
+                        for p in ['/proc/cmdline', '/proc/config.gz', '/proc/kallsyms', '/proc/modules',
+                                  '/proc/keys', '/proc/timer_list', '/proc/swaps', '/proc/partitions']:
+                            try:
+                                print(p, 'read', open(p, 'rb').read(40))
+                            except OSError as e:
+                                print(p, 'denied', type(e).__name__)
+                        """);
+        String out = run.stdout();
+        assertThat(run.done().status()).as(run.stderr()).isEqualTo(RunStatus.OK);
+        assertThat(out).contains("1 environ", "2 environ", "mountinfo", " /work rw,");
+        // No path of the server: its data folder, its working folder, its home.
+        assertThat(out)
+                .doesNotContain(
+                        data.toString(),
+                        Path.of("").toAbsolutePath().toString(),
+                        System.getProperty("user.home") + "/",
+                        "PWD=/work/",
+                        "sandbox/kernel.py",
+                        "sandbox/passwd");
+        assertThat(out).contains("1 environ b'PATH=/usr/bin:/bin\\x00PWD=/\\x00'");
+        assertThat(out).contains("1 cwd /work root /", "2 cwd /work root /");
+        // A file that tells about the host cannot be opened, or was never there.
+        assertThat(out)
+                .doesNotContain(" read ")
+                .contains("/proc/cmdline denied", "/proc/kallsyms denied");
+        // The outer uid (the sandbox's own, or the server's) appears only where the kernel prints
+        // a tmpfs's owner in the host's numbers; bwrap's tmpfs mounts cannot be owned by root.
+        String uidsHidden =
+                out.replaceAll("\\buid=\\d+,gid=\\d+\\b", "uid=?,gid=?")
+                        .replaceAll(":\\[\\d+\\]", ":[inode]");
+        for (long uid : kernelUids()) {
+            assertThat(uidsHidden).doesNotContainPattern("\\b" + uid + "\\b");
+        }
+    }
+
+    @Test
+    void devIsReadOnlyAndSmall() {
+        var run =
+                sandboxes.run(
+                        sandboxes.open(),
+                        """
+                        import multiprocessing, os
+                        for p in ['/dev/big', '/dev/null2']:
+                            try:
+                                open(p, 'wb').write(b'x' * (1 << 20))
+                                print(p, 'written')
+                            except OSError as e:
+                                print(p, 'refused', e.errno)
+                        v = os.statvfs('/dev')
+                        print('dev size', v.f_blocks * v.f_frsize <= 64 * 1024)
+                        open('/dev/null', 'w').write('discarded')
+                        print(len(open('/dev/urandom', 'rb').read(8)), sorted(os.listdir('/dev')))
+                        lock = multiprocessing.Lock()  # a semaphore in /dev/shm
+                        with lock:
+                            print('lock works')
+                        """);
+        assertThat(run.stdout())
+                .isEqualTo(
+                        "/dev/big refused 30\n/dev/null2 refused 30\ndev size True\n"
+                                + "8 ['fd', 'full', 'null', 'random', 'shm', 'stderr', 'stdin',"
+                                + " 'stdout', 'tty', 'urandom', 'zero']\nlock works\n");
+    }
+
+    @Test
+    void tmpAndWorkShareOneQuota() {
+        var run =
+                sandboxes.run(
+                        sandboxes.open(),
+                        """
+                        import os
+                        written, error = 0, None
+                        try:
+                            for i in range(30):  # 16 MB files, under the 32 MB file size limit
+                                with open(['/tmp', '/work', '/dev/shm'][i % 3] + '/f%d' % i, 'wb') as f:
+                                    for _ in range(16):
+                                        f.write(b'x' * (1 << 20))
+                                        f.flush()
+                                        written += 1
+                        except OSError as e:
+                            error = e.errno
+                        print(written <= 64, error)
+                        """);
+        assertThat(run.stdout()).isEqualTo("True 28\n");
+    }
+
+    /** Host uids of the sandboxes' kernels, seen from outside. */
+    private static List<Long> kernelUids() throws IOException {
+        var uids = new java.util.ArrayList<Long>();
+        for (ProcessHandle kernel :
+                ProcessHandle.current()
+                        .descendants()
+                        .filter(p -> p.info().command().orElse("").endsWith("python3.11"))
+                        .toList()) {
+            for (String line : Files.readAllLines(Path.of("/proc/" + kernel.pid() + "/status"))) {
+                // Without root the outer uid is the server's, which may be 1000 as inside.
+                if (line.startsWith("Uid:") && !line.split("\\s+")[1].equals("1000")) {
+                    uids.add(Long.parseLong(line.split("\\s+")[1]));
+                }
+            }
+        }
+        return uids;
     }
 }

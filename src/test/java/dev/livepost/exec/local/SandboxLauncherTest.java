@@ -39,7 +39,13 @@ class SandboxLauncherTest {
                 .contains(
                         "/usr/bin/bwrap --unshare-all --unshare-user --disable-userns --die-with-parent --new-session --clearenv")
                 .contains("--ro-bind /usr /usr")
-                .contains("--size " + limits.workDiskBytes() + " --tmpfs /work")
+                .contains(
+                        "--size "
+                                + limits.workDiskBytes()
+                                + " --tmpfs /work --dir /work/.tmp --symlink /work/.tmp /tmp")
+                .contains("--ro-bind /dev/null /proc/cmdline")
+                .contains("--symlink /work/.tmp /dev/shm --remount-ro /dev")
+                .doesNotContain("--dev /dev", "--tmpfs /tmp")
                 .contains("--seccomp 6")
                 .contains("--uid 1000 --gid 1000")
                 .doesNotContain("--bind /", "--share-net")
@@ -52,6 +58,9 @@ class SandboxLauncherTest {
         } else {
             assertThat(line).doesNotContain("setpriv");
         }
+        // Host paths reach bwrap only as open files: its command line, which the sandbox can read
+        // in /proc/1/cmdline, names nothing of the server's.
+        assertThat(cmd.subList(3, cmd.size())).noneMatch(arg -> arg.contains(data.toString()));
         assertThat(data.resolve("sandbox/kernel.py")).exists();
         assertThat(data.resolve("sandbox/passwd")).content().startsWith("sandbox:x:1000:1000:");
     }
