@@ -260,7 +260,11 @@ final class Sandbox {
         RunSink out = sink;
         switch (type) {
             case "ready" -> ready.countDown();
-            case "started" -> started = true;
+            case "started" -> {
+                if (ofCurrentRun(msg)) {
+                    started = true;
+                }
+            }
             case "stdout" -> emit(out, new RunEvent.Stdout(msg.path("text").asText()));
             case "stderr" -> emit(out, new RunEvent.Stderr(msg.path("text").asText()));
             case "display" -> {
@@ -273,6 +277,11 @@ final class Sandbox {
             case "file" -> file(out, msg);
             case "notice" -> emit(out, new RunEvent.Notice(msg.path("message").asText()));
             case "done" -> {
+                if (!ofCurrentRun(msg)) {
+                    // A run that ended earlier (its done forged, its code frozen, then thawed).
+                    log.debug("sandbox {}: a done of another run", process.pid());
+                    return;
+                }
                 CompletableFuture<Ending> ending = current;
                 sink = null; // output of threads the run left behind must not follow its done
                 if (ending != null) {
@@ -289,6 +298,10 @@ final class Sandbox {
             }
             default -> log.debug("sandbox {} sent unknown message {}", process.pid(), type);
         }
+    }
+
+    private boolean ofCurrentRun(JsonNode msg) {
+        return msg.path("id").asText("").equals(currentRunId);
     }
 
     private static void emit(RunSink out, RunEvent event) {

@@ -236,6 +236,29 @@ class SandboxIsolationIT {
     }
 
     @Test
+    void forgedProtocolMessagesConfuseOnlyTheirOwnSessionAndNoLimit() {
+        String token = sandboxes.open();
+        var run =
+                sandboxes.run(
+                        token,
+                        """
+                        import base64, gc, time
+                        channel = next(o for o in gc.get_objects() if type(o).__name__ == 'Channel')
+                        channel.send(type='done', id='not-this-run', status='ok', exit=0)
+                        evil = base64.b64encode(b'<script>alert(1)</script>').decode()
+                        channel.send(type='file', name='evil.png', mime='text/html', data=evil, size=25)
+                        time.sleep(0.5)
+                        print('still running')
+                        """);
+
+        assertThat(run.stdout()).isEqualTo("still running\n");
+        assertThat(run.done().status()).isEqualTo(RunStatus.OK);
+        assertThat(run.all(dev.livepost.exec.RunEvent.File.class))
+                .singleElement()
+                .satisfies(f -> assertThat(f.mime()).isEqualTo("application/octet-stream"));
+    }
+
+    @Test
     void hugeDisplayValueIsCapped() {
         var run = sandboxes.run(sandboxes.open(), "'x' * 30_000_000");
         assertThat(run.done().status()).isEqualTo(RunStatus.OK);
