@@ -12,7 +12,9 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -40,6 +42,9 @@ final class SandboxLauncher {
                     "/etc/python3",
                     "/etc/python3.11");
 
+    /** The sandbox's whole environment (bwrap's {@code --clearenv}, then these). */
+    static final Map<String, String> SANDBOX_ENV = sandboxEnv();
+
     private static final int UID_BASE = 200_000;
     // Enough for an audience (a thousand sessions and their pool), one uid each.
     private static final int UIDS_PER_SERVER = 2048;
@@ -56,6 +61,7 @@ final class SandboxLauncher {
     private final AtomicLong counter = new AtomicLong();
     private final AtomicInteger live = new AtomicInteger();
     private final int maxSandboxes;
+    private volatile Zygote zygote;
 
     /**
      * @param dataDir the server's data folder; the kernel and generated {@code /etc} files go to
@@ -157,6 +163,23 @@ final class SandboxLauncher {
             release(uid);
             throw LivepostException.unavailable("cannot limit a new sandbox: " + e.getMessage());
         }
+        Zygote z = zygote;
+        if (z != null) {
+            SandboxProcess child;
+            try {
+                child = z.spawn(uid, slot.cgroupProcs(), rlimits(uid), readyWithin);
+            } catch (LivepostException | IllegalStateException e) {
+                slot.close();
+                release(uid);
+                throw e instanceof LivepostException le
+                        ? le
+                        : LivepostException.unavailable(e.getMessage());
+            }
+            // From here on, a sandbox that does not come up is killed and released by awaitReady.
+            var sandbox = new Sandbox(child, slot, limits.maxFileBytes(), () -> release(uid));
+            sandbox.awaitReady(readyWithin);
+            return sandbox;
+        }
         try {
             var pb =
                     new ProcessBuilder(
@@ -173,7 +196,12 @@ final class SandboxLauncher {
             pb.environment().clear();
             pb.environment().put("PATH", "/usr/bin:/bin");
             Process process = pb.start();
-            var sandbox = new Sandbox(process, slot, limits.maxFileBytes(), () -> release(uid));
+            var sandbox =
+                    new Sandbox(
+                            SandboxProcess.of(process),
+                            slot,
+                            limits.maxFileBytes(),
+                            () -> release(uid));
             sandbox.awaitReady(readyWithin);
             return sandbox;
         } catch (IOException e) {
@@ -236,21 +264,7 @@ final class SandboxLauncher {
                         "--die-with-parent",
                         "--new-session",
                         "--clearenv"));
-        env(b, "HOME", "/work");
-        env(b, "PATH", "/usr/bin:/bin");
-        env(b, "USER", "sandbox");
-        env(b, "LOGNAME", "sandbox");
-        env(b, "LANG", "C.UTF-8");
-        env(b, "MPLBACKEND", "Agg");
-        env(b, "MPLCONFIGDIR", "/tmp/mpl");
-        // Caches go to /tmp, so the working folder holds only what the code writes.
-        env(b, "XDG_CACHE_HOME", "/tmp/.cache");
-        env(b, "XDG_CONFIG_HOME", "/tmp/.config");
-        env(b, "OPENBLAS_NUM_THREADS", "1");
-        env(b, "OMP_NUM_THREADS", "1");
-        env(b, "MKL_NUM_THREADS", "1");
-        env(b, "PYTHONDONTWRITEBYTECODE", "1");
-        env(b, "PYTHONUNBUFFERED", "1");
+        SANDBOX_ENV.forEach((name, value) -> b.addAll(List.of("--setenv", name, value)));
         b.addAll(List.of("--ro-bind", "/usr", "/usr"));
         for (String dir : List.of("lib", "lib64", "bin", "sbin")) {
             b.addAll(List.of("--symlink", "usr/" + dir, "/" + dir));
@@ -275,8 +289,66 @@ final class SandboxLauncher {
         return b;
     }
 
-    private static void env(List<String> b, String name, String value) {
-        b.addAll(List.of("--setenv", name, value));
+    private static Map<String, String> sandboxEnv() {
+        var env = new LinkedHashMap<String, String>();
+        env.put("HOME", "/work");
+        env.put("PATH", "/usr/bin:/bin");
+        env.put("USER", "sandbox");
+        env.put("LOGNAME", "sandbox");
+        env.put("LANG", "C.UTF-8");
+        env.put("MPLBACKEND", "Agg");
+        env.put("MPLCONFIGDIR", "/tmp/mpl");
+        // Caches go to /tmp, so the working folder holds only what the code writes.
+        env.put("XDG_CACHE_HOME", "/tmp/.cache");
+        env.put("XDG_CONFIG_HOME", "/tmp/.config");
+        env.put("OPENBLAS_NUM_THREADS", "1");
+        env.put("OMP_NUM_THREADS", "1");
+        env.put("MKL_NUM_THREADS", "1");
+        env.put("PYTHONDONTWRITEBYTECODE", "1");
+        env.put("PYTHONUNBUFFERED", "1");
+        return java.util.Collections.unmodifiableMap(env);
+    }
+
+    /**
+     * Starts sandboxes as forks of a zygote from now on (null: bubblewrap again). Only when root:
+     * the zygote needs it to give each sandbox its uid and cgroups.
+     */
+    void useZygote(Zygote zygote) {
+        if (zygote != null && !root) {
+            throw new IllegalStateException("the zygote needs root");
+        }
+        this.zygote = zygote;
+    }
+
+    Zygote zygote() {
+        return zygote;
+    }
+
+    /** What the zygote gives every sandbox (see {@code zygote.py}). */
+    Map<String, Object> zygoteConfig() {
+        var cfg = new LinkedHashMap<String, Object>();
+        cfg.put("passwd", "sandbox:x:" + INNER_UID + ":" + INNER_UID + ":sandbox:/work:/bin/sh\n");
+        cfg.put("group", "sandbox:x:" + INNER_UID + ":\n");
+        cfg.put("disk", limits.workDiskBytes());
+        cfg.put("maxFile", limits.maxFileBytes());
+        cfg.put("env", SANDBOX_ENV);
+        cfg.put("etc", ETC);
+        return cfg;
+    }
+
+    /** The rlimits the {@code prlimit} of {@link #command} sets, for a zygote child. */
+    private Map<String, Long> rlimits(int uid) {
+        var r = new LinkedHashMap<String, Long>();
+        r.put("fsize", limits.fileSizeBytes());
+        r.put("nofile", (long) limits.openFiles());
+        r.put("core", 0L);
+        if (uid >= 0) {
+            r.put("nproc", (long) limits.maxProcesses());
+        }
+        if (!sandboxLimits.perSandbox()) {
+            r.put("as", SandboxLimits.RlimitsOnly.addressSpace(limits));
+        }
+        return r;
     }
 
     private synchronized int allocateUid() {

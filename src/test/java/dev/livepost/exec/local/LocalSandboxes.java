@@ -21,8 +21,18 @@ final class LocalSandboxes implements AutoCloseable {
     final LocalExecutor executor;
     final Sessions sessions;
 
+    /**
+     * @param env the server's settings; {@code LIVEPOST_ZYGOTE} from the test run's own environment
+     *     is added, so the same tests run on either launcher
+     */
     LocalSandboxes(Path data, Map<String, String> env) {
-        this.config = Config.parse(List.of("--port", "0", "--data", data.toString()), env, data);
+        var settings = new java.util.HashMap<>(env);
+        String zygote = System.getenv("LIVEPOST_ZYGOTE");
+        if (zygote != null && !settings.containsKey("LIVEPOST_ZYGOTE")) {
+            settings.put("LIVEPOST_ZYGOTE", zygote);
+        }
+        this.config =
+                Config.parse(List.of("--port", "0", "--data", data.toString()), settings, data);
         this.executor = new LocalExecutor(config);
         this.sessions =
                 new Sessions(
