@@ -418,8 +418,11 @@ def sandbox_init(zygote):
 
     kernel = os.fork()
     if kernel == 0:
-        run_kernel(config)
-        os._exit(0)
+        try:
+            run_kernel(config)
+        except BaseException:
+            traceback.print_exc()
+        os._exit(1)
     _init(kernel)
 
 

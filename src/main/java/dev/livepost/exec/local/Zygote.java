@@ -54,7 +54,7 @@ final class Zygote implements AutoCloseable {
               if not c:raise SystemExit(1)
               b+=c
              return b
-            exec(compile(r(int(r(12))),'/livepost/kernel.py','exec'),{'__name__':'__zygote__'})""";
+            exec(compile(r(int(r(12))),'/livepost/kernel.py','exec'),{'__name__':'__zygote__','__file__':'/livepost/kernel.py'})""";
 
     private final Process process;
     private final OutputStream commands;
