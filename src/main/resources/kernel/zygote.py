@@ -81,7 +81,6 @@ MS_PRIVATE = 1 << 18
 MS_RELATIME = 1 << 21
 MNT_DETACH = 2
 
-PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_SECCOMP = 22
 PR_CAPBSET_DROP = 24
@@ -170,7 +169,8 @@ class Zygote:
             data = data[os.write(1, data):]
 
     def start(self):
-        prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))  # the server's death ends the zygote
+        # No PR_SET_PDEATHSIG: it follows the server's thread that started the zygote, not the
+        # server. The server's death closes stdin, and the zygote then ends with its sandboxes.
         prctl(PR_SET_CHILD_SUBREAPER, 1)  # sandboxes whose outer child exited are reaped here
         # A mount namespace of its own with a private /tmp: matplotlib's font cache (MPLCONFIGDIR
         # is /tmp/mpl, as in the sandbox) is built there and never on the host.
@@ -180,7 +180,14 @@ class Zygote:
         self.config = json.loads(self._line())
         self.seccomp = (base64.b64decode(self.config["seccomp"])
                         if self.config.get("seccomp") else None)
+        # One malloc arena: threads of a sandbox (the kernel's forwarders) then do not each
+        # dirty an arena of their own.
+        _libc.mallopt(-8, 1)  # M_ARENA_MAX
         Cells.preload(None, sys.stderr)
+        try:
+            _warm()
+        except Exception:  # a missing library only costs its features, as in preload
+            traceback.print_exc()
         if threading.active_count() != 1 or len(os.listdir("/proc/self/task")) != 1:
             raise SetupError("threads were started while preloading; fork would be unsafe")
         gc.collect()
@@ -280,6 +287,28 @@ class Zygote:
                 os.close(fd)
             self.send(type="failed", id=msg["id"], error=text or "the sandbox setup died")
         self.reap()
+
+
+def _warm():
+    """What a first plot and DataFrame import and build lazily, done once here so that every
+    sandbox shares it instead of building its own copy."""
+    import io
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    df = pd.DataFrame({"a": range(100), "b": np.random.rand(100), "c": ["x"] * 100})
+    for value in (df, df.describe(), df["b"], df.groupby("c").sum()):
+        repr(value)
+        getattr(value, "_repr_html_", lambda: None)()
+    fig, ax = plt.subplots()
+    ax.plot(np.arange(10), np.arange(10) ** 2, label="y")
+    ax.set_title("warm")
+    ax.legend()
+    df.plot(ax=ax)
+    fig.savefig(io.BytesIO(), format="png")
+    plt.close("all")
 
 
 def _describe(e):
@@ -511,7 +540,19 @@ def run_kernel(config):
         numpy.random.seed()  # not the zygote's state, shared by every sandbox
     except Exception:
         pass
-    PipeKernel(int(config["maxFile"])).serve()
+    kernel = PipeKernel(int(config["maxFile"]))
+    run = kernel.cells.run
+
+    def run_then_trim(*args, **kwargs):
+        try:
+            return run(*args, **kwargs)
+        finally:
+            # What a run freed goes back to the host instead of staying a private copy.
+            gc.collect()
+            _libc.malloc_trim(0)
+
+    kernel.cells.run = run_then_trim
+    kernel.serve()
 
 
 def zygote_main():

@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * own) → {@code bwrap} → {@code /usr/bin/python3 -I} running our kernel. Thread-safe.
  */
 final class SandboxLauncher {
+    private static final org.slf4j.Logger log =
+            org.slf4j.LoggerFactory.getLogger(SandboxLauncher.class);
     static final String PYTHON = "/usr/bin/python3";
     static final Path BWRAP = Path.of("/usr/bin/bwrap");
 
@@ -164,6 +166,11 @@ final class SandboxLauncher {
             throw LivepostException.unavailable("cannot limit a new sandbox: " + e.getMessage());
         }
         Zygote z = zygote;
+        if (z != null && !z.alive()) {
+            log.warn("the zygote (pid {}) died; sandboxes are started by bubblewrap", z.pid());
+            zygote = null;
+            z = null;
+        }
         if (z != null) {
             SandboxProcess child;
             try {
