@@ -178,6 +178,8 @@ class Zygote:
         mount(None, "/", None, MS_REC | MS_PRIVATE)
         mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=16m")
         self.config = json.loads(self._line())
+        with open("/proc/sys/kernel/cap_last_cap") as f:
+            self.cap_last = int(f.read())
         self.seccomp = (base64.b64decode(self.config["seccomp"])
                         if self.config.get("seccomp") else None)
         # One malloc arena: threads of a sandbox (the kernel's forwarders) then do not each
@@ -262,12 +264,8 @@ class Zygote:
         report_r, report_w = os.pipe()
         pid = os.fork()
         if pid == 0:
-            try:
-                os.close(report_r)
-                outer_child(self, msg, (stdin_r, stdout_w, stderr_w), report_w)
-            except BaseException as e:
-                _fail(report_w, "sandbox setup failed: %s" % _describe(e))
-            os._exit(1)
+            # Unwinds the zygote's loop (see zygote_main): the child keeps none of its frames.
+            raise _Forked(msg, (stdin_r, stdout_w, stderr_w), report_w, report_r)
         for fd in (stdin_r, stdout_w, stderr_w, report_w):
             os.close(fd)
         report = b""
@@ -339,6 +337,7 @@ def outer_child(zygote, msg, pipes, report_w):
         limit = getattr(resource, "RLIMIT_" + name.upper())
         resource.setrlimit(limit, (value, value))
     host_id = int(msg["uid"])
+    msg.clear()
     if host_id <= 0:
         raise SetupError("no host uid of the sandbox's own")
     os.setgroups([])
@@ -369,7 +368,30 @@ def outer_child(zygote, msg, pipes, report_w):
 
 
 def sandbox_init(zygote):
-    """Pid 1 of the new namespaces: builds the sandbox's view and drops every privilege."""
+    """Pid 1 of the new namespaces: forks the kernel (pid 2), which builds the sandbox, drops its
+    own privileges too and stays a tiny init. Doing next to nothing itself, it dirties few of the
+    zygote's pages (pivot_root moves its root along with the kernel's)."""
+    kernel = os.fork()
+    if kernel == 0:
+        try:
+            build_sandbox(zygote)
+        except BaseException as e:
+            try:
+                os.write(2, ("sandbox setup failed: %s\n" % _describe(e)).encode())
+            except OSError:
+                pass
+            os._exit(1)
+        try:
+            run_kernel(zygote.config)
+        except BaseException:
+            traceback.print_exc()
+        os._exit(1)
+    _drop_privileges(zygote.seccomp, zygote.cap_last)
+    _init(kernel)
+
+
+def build_sandbox(zygote):
+    """The sandbox's view of the system, then every privilege dropped; run by its kernel."""
     config = zygote.config
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     base = "/tmp"  # the zygote's private /tmp, now private to this sandbox too
@@ -439,20 +461,11 @@ def sandbox_init(zygote):
 
     _loopback_up()
     socket.sethostname("sandbox")
-    _drop_privileges(zygote.seccomp)
+    _drop_privileges(zygote.seccomp, zygote.cap_last)
     os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
     os.environ.clear()
     os.environ.update(config["env"])
     os.chdir("/work")
-
-    kernel = os.fork()
-    if kernel == 0:
-        try:
-            run_kernel(config)
-        except BaseException:
-            traceback.print_exc()
-        os._exit(1)
-    _init(kernel)
 
 
 def _loopback_up():
@@ -478,9 +491,7 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def _drop_privileges(seccomp):
-    with open("/proc/sys/kernel/cap_last_cap") as f:
-        last = int(f.read())
+def _drop_privileges(seccomp, last):
     for cap in range(last + 1):
         prctl(PR_CAPBSET_DROP, cap)
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
@@ -555,6 +566,11 @@ def run_kernel(config):
     kernel.serve()
 
 
+class _Forked(BaseException):
+    """Raised in a new child to leave the zygote's serve loop, whose frames hold other
+    commands."""
+
+
 def zygote_main():
     zygote = Zygote()
     try:
@@ -562,7 +578,21 @@ def zygote_main():
     except BaseException:
         traceback.print_exc()
         os._exit(1)
-    zygote.serve()
+    forked = None
+    try:
+        zygote.serve()
+    except _Forked as e:
+        forked = e.args
+    # Only in a child from here on. What the zygote knows of other sandboxes is forgotten.
+    msg, pipes, report_w, report_r = forked
+    zygote.sandboxes.clear()
+    zygote.pending.clear()
+    try:
+        os.close(report_r)
+        outer_child(zygote, msg, pipes, report_w)
+    except BaseException as e:
+        _fail(report_w, "sandbox setup failed: %s" % _describe(e))
+    os._exit(1)
 
 
 if __name__ == "__zygote__":
