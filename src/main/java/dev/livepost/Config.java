@@ -24,6 +24,8 @@ import java.util.Map;
  * @param allowedOrigins origins allowed to call the API from other sites (CORS)
  * @param reloadPosts whether posts are re-read when their files change
  * @param web the web server's defences against floods, and the proxies it trusts
+ * @param zygote whether the local executor forks sandboxes from a warm parent where it can ({@code
+ *     LIVEPOST_ZYGOTE}, default true; false: one bubblewrap launch per sandbox)
  */
 public record Config(
         String host,
@@ -37,7 +39,8 @@ public record Config(
         int poolSize,
         List<String> allowedOrigins,
         boolean reloadPosts,
-        Web web) {
+        Web web,
+        boolean zygote) {
 
     public static final String DEFAULT_MODEL = "claude-sonnet-4-5";
 
@@ -107,7 +110,8 @@ public record Config(
                 newPoolSize,
                 allowedOrigins,
                 reloadPosts,
-                web);
+                web,
+                zygote);
     }
 
     /**
@@ -188,6 +192,11 @@ public record Config(
         int pool = integer("LIVEPOST_POOL_SIZE", env.getOrDefault("LIVEPOST_POOL_SIZE", "2"));
         List<String> origins = splitList(env.getOrDefault("LIVEPOST_ALLOWED_ORIGINS", ""));
         boolean reload = !"false".equals(env.getOrDefault("LIVEPOST_RELOAD", "true"));
+        String zygote = env.getOrDefault("LIVEPOST_ZYGOTE", "true").trim();
+        if (!zygote.equals("true") && !zygote.equals("false")) {
+            throw new IllegalArgumentException(
+                    "LIVEPOST_ZYGOTE must be 'true' or 'false', not '" + zygote + "'");
+        }
         return new Config(
                 host,
                 port,
@@ -200,7 +209,8 @@ public record Config(
                 pool,
                 origins,
                 reload,
-                Web.parse(env));
+                Web.parse(env),
+                zygote.equals("true"));
     }
 
     private static long megabytes(String name, Map<String, String> env, long fallback) {

@@ -18,6 +18,7 @@ public final class KernelScripts {
     static final String DROPPED_MARK = "# livepost: dropped when assembled";
 
     private static final String LOCAL = assemble("local.py");
+    private static final String ZYGOTE = LOCAL + "\n\n" + strip(resource("zygote.py"));
     private static final String ANTHROPIC = compact(assemble("anthropic.py"));
 
     private KernelScripts() {}
@@ -25,6 +26,14 @@ public final class KernelScripts {
     /** The local executor's kernel: a JSON-lines pipe protocol inside a bubblewrap sandbox. */
     public static String local() {
         return LOCAL;
+    }
+
+    /**
+     * The local kernel followed by {@code kernel/zygote.py}: run with {@code __name__ ==
+     * "__zygote__"}, it preloads the libraries and forks sandboxes whose kernel is the local one.
+     */
+    public static String zygote() {
+        return ZYGOTE;
     }
 
     /**
@@ -37,12 +46,15 @@ public final class KernelScripts {
 
     private static String assemble(String transport) {
         String core = resource("cell.py");
-        String tail =
-                resource(transport)
-                        .lines()
-                        .filter(l -> !l.stripTrailing().endsWith(DROPPED_MARK))
-                        .collect(Collectors.joining("\n", "", "\n"));
+        String tail = strip(resource(transport));
         return core + (core.endsWith("\n") ? "\n\n" : "\n\n\n") + tail;
+    }
+
+    private static String strip(String transport) {
+        return transport
+                .lines()
+                .filter(l -> !l.stripTrailing().endsWith(DROPPED_MARK))
+                .collect(Collectors.joining("\n", "", "\n"));
     }
 
     /**

@@ -42,11 +42,15 @@ public final class LocalExecutor implements Executor {
     private volatile boolean closed;
 
     public LocalExecutor(Config config) {
-        this(config, SandboxLauncher.BWRAP);
+        this(config, SandboxLauncher.BWRAP, config.zygote());
     }
 
-    /** With another bubblewrap binary: tests show how a broken one is reported. */
+    /** With another bubblewrap binary and no zygote: tests show how a broken one is reported. */
     LocalExecutor(Config config, Path bwrap) {
+        this(config, bwrap, false);
+    }
+
+    private LocalExecutor(Config config, Path bwrap, boolean zygote) {
         this.config = config;
         // Unique per executor, also among several in one JVM; starts with the pid so a later server
         // can tell which cgroups were left by a server that is gone.
@@ -73,6 +77,11 @@ public final class LocalExecutor implements Executor {
                             config.limits(), bwrap, limits, config.data(), seccomp, instance);
             made = launcher;
             created = new SandboxPool(launcher, config.poolSize(), START_TIMEOUT);
+            if (zygote) {
+                tryZygote(launcher, seccomp);
+            } else {
+                log.info("sandboxes are started by bubblewrap: LIVEPOST_ZYGOTE=false");
+            }
             h = probe(launcher, created, limits, seccomp);
             if (!h.available()) {
                 created.close();
@@ -107,13 +116,90 @@ public final class LocalExecutor implements Executor {
         return null;
     }
 
+    /**
+     * Starts the zygote and runs {@code print(1)} in one of its children; on any failure the
+     * launcher keeps bubblewrap, and one log line says why.
+     */
+    private static void tryZygote(SandboxLauncher launcher, Path seccomp) {
+        if (!launcher.root()) {
+            log.info(
+                    "sandboxes are started by bubblewrap, not forked from a zygote: the server is"
+                            + " not root (the zygote gives each sandbox its own uid and cgroup)");
+            return;
+        }
+        Zygote zygote = null;
+        try {
+            byte[] filter = seccomp == null ? null : Files.readAllBytes(seccomp);
+            zygote = Zygote.start(launcher.zygoteConfig(), filter, START_TIMEOUT);
+            launcher.useZygote(zygote);
+            Sandbox probe = launcher.start(START_TIMEOUT);
+            try {
+                var out = new StringBuilder();
+                Sandbox.Ending ending =
+                        probe.run("probe", "print(1)", stdoutInto(out), START_TIMEOUT);
+                if (ending == null
+                        || ending.kind() != Sandbox.Ending.Kind.OK
+                        || !out.toString().equals("1\n")) {
+                    throw LivepostException.unavailable(
+                            "print(1) in a zygote sandbox gave "
+                                    + (ending == null ? "no end" : ending.kind())
+                                    + " and '"
+                                    + out.toString().strip()
+                                    + "'; "
+                                    + probe.stderr());
+                }
+            } finally {
+                probe.kill();
+            }
+            log.info("sandboxes are forked from a zygote (pid {})", zygote.pid());
+        } catch (java.io.IOException | RuntimeException e) {
+            launcher.useZygote(null);
+            if (zygote != null) {
+                zygote.close();
+            }
+            log.warn(
+                    "sandboxes are started by bubblewrap, not forked from a zygote: {} (user"
+                            + " namespaces, mounts or seccomp refused, or an old kernel)",
+                    e.getMessage());
+        }
+    }
+
+    private static dev.livepost.exec.RunSink stdoutInto(StringBuilder out) {
+        return new dev.livepost.exec.RunSink() {
+            @Override
+            public void emit(dev.livepost.exec.RunEvent event) {
+                if (event instanceof dev.livepost.exec.RunEvent.Stdout s) {
+                    synchronized (out) {
+                        out.append(s.text());
+                    }
+                }
+            }
+
+            @Override
+            public void file(String name, String mime, byte[] content) {}
+
+            @Override
+            public void fileTooLarge(String name, long size) {}
+        };
+    }
+
+    /** The host pid of the zygote, or -1 when sandboxes are started by bubblewrap. */
+    long zygotePid() {
+        Zygote z = launcher == null ? null : launcher.zygote();
+        return z == null ? -1 : z.pid();
+    }
+
     private ExecutorHealth probe(
             SandboxLauncher launcher, SandboxPool pool, SandboxLimits limits, Path seccomp) {
         try {
             Sandbox first = launcher.start(START_TIMEOUT);
             pool.offer(first);
             return ExecutorHealth.ok(
-                    "bubblewrap sandbox as "
+                    (launcher.zygote() != null
+                                    ? "zygote sandboxes (forked from a warm parent, namespaces"
+                                            + " and mounts as bubblewrap's)"
+                                    : "bubblewrap sandbox")
+                            + " as "
                             + (launcher.root() ? "a uid of its own (200000+)" : "the server's uid")
                             + "; limits: "
                             + limits.describe()
@@ -214,5 +300,8 @@ public final class LocalExecutor implements Executor {
             pool.close();
         }
         sessions.forEach(LocalSession::close);
+        if (launcher != null && launcher.zygote() != null) {
+            launcher.zygote().close();
+        }
     }
 }

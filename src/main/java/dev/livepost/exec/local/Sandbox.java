@@ -48,7 +48,7 @@ final class Sandbox {
         static final Ending DIED = new Ending(Kind.DIED, 137);
     }
 
-    private final Process process;
+    private final SandboxProcess process;
     private final SandboxLimits.Slot slot;
     private final Runnable onGone;
     private final long maxFileBytes;
@@ -63,7 +63,7 @@ final class Sandbox {
     private final AtomicBoolean gone = new AtomicBoolean();
     private final Object writeLock = new Object();
 
-    Sandbox(Process process, SandboxLimits.Slot slot, long maxFileBytes, Runnable onGone) {
+    Sandbox(SandboxProcess process, SandboxLimits.Slot slot, long maxFileBytes, Runnable onGone) {
         this.process = process;
         this.maxFileBytes = maxFileBytes;
         this.slot = slot;
@@ -81,7 +81,7 @@ final class Sandbox {
     }
 
     boolean alive() {
-        return process.isAlive() && !exited.isDone();
+        return process.alive() && !exited.isDone();
     }
 
     /** Waits for the kernel's {@code ready}; kills the sandbox and throws if it does not come. */
@@ -190,7 +190,7 @@ final class Sandbox {
         if (gone.getAndSet(true)) {
             return;
         }
-        process.destroyForcibly();
+        process.kill();
         waitForExit(Duration.ofSeconds(2));
         slot.close();
         onGone.run();
@@ -198,7 +198,7 @@ final class Sandbox {
 
     private void waitForExit(Duration within) {
         try {
-            process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS);
+            process.waitFor(within);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -211,7 +211,7 @@ final class Sandbox {
         }
         try {
             synchronized (writeLock) {
-                OutputStream in = process.getOutputStream();
+                OutputStream in = process.stdin();
                 in.write(JSON.writeValueAsBytes(msg));
                 in.write('\n');
                 in.flush();
@@ -225,7 +225,7 @@ final class Sandbox {
         // The largest message is a file: base64 of the largest kept file, plus its JSON.
         var in =
                 new LineReader(
-                        process.getInputStream(),
+                        process.stdout(),
                         (int) Math.min(Integer.MAX_VALUE - 64, maxFileBytes * 4 / 3 + (1 << 16)));
         try {
             String line;
@@ -242,8 +242,9 @@ final class Sandbox {
             // Only code in the sandbox writing to our channel gets here; it loses its sandbox.
             log.info(
                     "sandbox {} broke its protocol ({}); stopping it", process.pid(), e.toString());
-            process.destroyForcibly();
+            process.kill();
         } finally {
+            closeQuietly(process.stdout());
             exited.complete(null);
             ready.countDown(); // whoever waits for a sandbox that died at startup stops waiting
             sink = null;
@@ -324,8 +325,16 @@ final class Sandbox {
         out.file(name, mime, Base64.getDecoder().decode(data.asText()));
     }
 
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // already closed
+        }
+    }
+
     private void readStderr() {
-        var in = new LineReader(process.getErrorStream(), 300);
+        var in = new LineReader(process.stderr(), 300);
         try {
             String line;
             while ((line = in.next(true)) != null) {
@@ -339,6 +348,8 @@ final class Sandbox {
             }
         } catch (IOException e) {
             log.debug("sandbox {} stderr ended", process.pid());
+        } finally {
+            closeQuietly(process.stderr());
         }
     }
 }

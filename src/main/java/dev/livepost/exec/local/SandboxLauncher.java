@@ -13,7 +13,9 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -23,6 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * own) → {@code bwrap} → {@code /usr/bin/python3 -I} running our kernel. Thread-safe.
  */
 final class SandboxLauncher {
+    private static final org.slf4j.Logger log =
+            org.slf4j.LoggerFactory.getLogger(SandboxLauncher.class);
     static final String PYTHON = "/usr/bin/python3";
     static final Path BWRAP = Path.of("/usr/bin/bwrap");
 
@@ -45,6 +49,7 @@ final class SandboxLauncher {
     private final AtomicLong counter = new AtomicLong();
     private final AtomicInteger live = new AtomicInteger();
     private final int maxSandboxes;
+    private volatile Zygote zygote;
 
     /**
      * @param dataDir the server's data folder; the kernel and generated {@code /etc} files go to
@@ -146,6 +151,28 @@ final class SandboxLauncher {
             release(uid);
             throw LivepostException.unavailable("cannot limit a new sandbox: " + e.getMessage());
         }
+        Zygote z = zygote;
+        if (z != null && !z.alive()) {
+            log.warn("the zygote (pid {}) died; sandboxes are started by bubblewrap", z.pid());
+            zygote = null;
+            z = null;
+        }
+        if (z != null) {
+            SandboxProcess child;
+            try {
+                child = z.spawn(uid, slot.cgroupProcs(), rlimits(uid), readyWithin);
+            } catch (LivepostException | IllegalStateException e) {
+                slot.close();
+                release(uid);
+                throw e instanceof LivepostException le
+                        ? le
+                        : LivepostException.unavailable(e.getMessage());
+            }
+            // From here on, a sandbox that does not come up is killed and released by awaitReady.
+            var sandbox = new Sandbox(child, slot, limits.maxFileBytes(), () -> release(uid));
+            sandbox.awaitReady(readyWithin);
+            return sandbox;
+        }
         try {
             var pb =
                     new ProcessBuilder(
@@ -166,7 +193,12 @@ final class SandboxLauncher {
             // (sh exports PWD, so the folder is in the environment too.)
             pb.directory(new File("/"));
             Process process = pb.start();
-            var sandbox = new Sandbox(process, slot, limits.maxFileBytes(), () -> release(uid));
+            var sandbox =
+                    new Sandbox(
+                            SandboxProcess.of(process),
+                            slot,
+                            limits.maxFileBytes(),
+                            () -> release(uid));
             sandbox.awaitReady(readyWithin);
             return sandbox;
         } catch (IOException e) {
@@ -216,6 +248,49 @@ final class SandboxLauncher {
         cmd.addAll(SandboxView.bwrap(bwrap, limits.workDiskBytes(), seccomp != null));
         cmd.addAll(inner);
         return cmd;
+    }
+
+    /**
+     * Starts sandboxes as forks of a zygote from now on (null: bubblewrap again). Only when root:
+     * the zygote needs it to give each sandbox its uid and cgroups.
+     */
+    void useZygote(Zygote zygote) {
+        if (zygote != null && !root) {
+            throw new IllegalStateException("the zygote needs root");
+        }
+        this.zygote = zygote;
+    }
+
+    Zygote zygote() {
+        return zygote;
+    }
+
+    /** What the zygote gives every sandbox (see {@code zygote.py}). */
+    Map<String, Object> zygoteConfig() {
+        var cfg = new LinkedHashMap<String, Object>();
+        cfg.put("passwd", "sandbox:x:" + INNER_UID + ":" + INNER_UID + ":sandbox:/work:/bin/sh\n");
+        cfg.put("group", "sandbox:x:" + INNER_UID + ":\n");
+        cfg.put("disk", limits.workDiskBytes());
+        cfg.put("maxFile", limits.maxFileBytes());
+        cfg.put("env", SandboxView.ENV);
+        cfg.put("etc", SandboxView.ETC);
+        cfg.put("masked", SandboxView.PROC_MASKED);
+        return cfg;
+    }
+
+    /** The rlimits the {@code prlimit} of {@link #command} sets, for a zygote child. */
+    private Map<String, Long> rlimits(int uid) {
+        var r = new LinkedHashMap<String, Long>();
+        r.put("fsize", limits.fileSizeBytes());
+        r.put("nofile", (long) limits.openFiles());
+        r.put("core", 0L);
+        if (uid >= 0) {
+            r.put("nproc", (long) limits.maxProcesses());
+        }
+        if (!sandboxLimits.perSandbox()) {
+            r.put("as", SandboxLimits.RlimitsOnly.addressSpace(limits));
+        }
+        return r;
     }
 
     private synchronized int allocateUid() {

@@ -30,6 +30,30 @@ interface SandboxLimits {
         /** Shell commands that put the shell ({@code $$}) under these limits before it execs. */
         List<String> joinCommands();
 
+        /**
+         * The {@code cgroup.procs} files a process writes its pid to, to join these limits: read
+         * from {@link #joinCommands} ({@code echo $$ > 'file'}). Throws on any other command, so a
+         * sandbox never starts outside limits it was meant to join.
+         */
+        default List<String> cgroupProcs() {
+            String prefix = "echo $$ > '";
+            return joinCommands().stream()
+                    .map(
+                            c -> {
+                                if (!c.startsWith(prefix) || !c.endsWith("'")) {
+                                    throw new IllegalStateException("unexpected join: " + c);
+                                }
+                                String file =
+                                        c.substring(prefix.length(), c.length() - 1)
+                                                .replace("'\\''", "'");
+                                if (file.contains("'") && !c.contains("'\\''")) {
+                                    throw new IllegalStateException("unexpected join: " + c);
+                                }
+                                return file;
+                            })
+                    .toList();
+        }
+
         /** Whether the sandbox hit its memory limit and had a process killed for it. */
         boolean outOfMemory();
 

@@ -3,7 +3,10 @@ package dev.livepost.exec.local;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a sandbox sees of the host: the bubblewrap options that build its file system, environment
@@ -13,7 +16,7 @@ import java.util.List;
  */
 final class SandboxView {
     /** Read-only host paths the sandbox sees besides {@code /usr}; absent ones are skipped. */
-    private static final List<String> ETC =
+    static final List<String> ETC =
             List.of(
                     "/etc/alternatives",
                     "/etc/fonts",
@@ -32,6 +35,7 @@ final class SandboxView {
     static final List<String> PROC_MASKED =
             List.of(
                     "/proc/bootconfig",
+                    "/proc/buddyinfo",
                     "/proc/cmdline",
                     "/proc/config.gz",
                     "/proc/consoles",
@@ -42,14 +46,24 @@ final class SandboxView {
                     "/proc/kcore",
                     "/proc/key-users",
                     "/proc/keys",
+                    "/proc/kpagecgroup",
+                    "/proc/kpagecount",
+                    "/proc/kpageflags",
                     "/proc/latency_stats",
                     "/proc/modules",
                     "/proc/mtrr",
+                    "/proc/pagetypeinfo",
                     "/proc/partitions",
                     "/proc/sched_debug",
+                    "/proc/slabinfo",
                     "/proc/swaps",
                     "/proc/sysrq-trigger",
-                    "/proc/timer_list");
+                    "/proc/timer_list",
+                    "/proc/vmallocinfo",
+                    "/proc/zoneinfo");
+
+    /** The sandbox's whole environment (nothing of the server's). */
+    static final Map<String, String> ENV = environment();
 
     /** Where /tmp and /dev/shm point: a hidden folder in the working folder's tmpfs. */
     static final String SCRATCH = "/work/.tmp";
@@ -75,21 +89,7 @@ final class SandboxView {
                         "--die-with-parent",
                         "--new-session",
                         "--clearenv"));
-        env(b, "HOME", "/work");
-        env(b, "PATH", "/usr/bin:/bin");
-        env(b, "USER", "sandbox");
-        env(b, "LOGNAME", "sandbox");
-        env(b, "LANG", "C.UTF-8");
-        env(b, "MPLBACKEND", "Agg");
-        env(b, "MPLCONFIGDIR", "/tmp/mpl");
-        // Caches go to /tmp, a hidden folder of /work that is not listed as generated files.
-        env(b, "XDG_CACHE_HOME", "/tmp/.cache");
-        env(b, "XDG_CONFIG_HOME", "/tmp/.config");
-        env(b, "OPENBLAS_NUM_THREADS", "1");
-        env(b, "OMP_NUM_THREADS", "1");
-        env(b, "MKL_NUM_THREADS", "1");
-        env(b, "PYTHONDONTWRITEBYTECODE", "1");
-        env(b, "PYTHONUNBUFFERED", "1");
+        ENV.forEach((name, value) -> b.addAll(List.of("--setenv", name, value)));
         b.addAll(List.of("--ro-bind", "/usr", "/usr"));
         for (String dir : List.of("lib", "lib64", "bin", "sbin")) {
             b.addAll(List.of("--symlink", "usr/" + dir, "/" + dir));
@@ -147,7 +147,23 @@ final class SandboxView {
         b.addAll(List.of("--remount-ro", "/dev"));
     }
 
-    private static void env(List<String> b, String name, String value) {
-        b.addAll(List.of("--setenv", name, value));
+    private static Map<String, String> environment() {
+        var env = new LinkedHashMap<String, String>();
+        env.put("HOME", "/work");
+        env.put("PATH", "/usr/bin:/bin");
+        env.put("USER", "sandbox");
+        env.put("LOGNAME", "sandbox");
+        env.put("LANG", "C.UTF-8");
+        env.put("MPLBACKEND", "Agg");
+        env.put("MPLCONFIGDIR", "/tmp/mpl");
+        // Caches go to /tmp, a hidden folder of /work that is not listed as generated files.
+        env.put("XDG_CACHE_HOME", "/tmp/.cache");
+        env.put("XDG_CONFIG_HOME", "/tmp/.config");
+        env.put("OPENBLAS_NUM_THREADS", "1");
+        env.put("OMP_NUM_THREADS", "1");
+        env.put("MKL_NUM_THREADS", "1");
+        env.put("PYTHONDONTWRITEBYTECODE", "1");
+        env.put("PYTHONUNBUFFERED", "1");
+        return Collections.unmodifiableMap(env);
     }
 }

@@ -21,8 +21,18 @@ final class LocalSandboxes implements AutoCloseable {
     final LocalExecutor executor;
     final Sessions sessions;
 
+    /**
+     * @param env the server's settings; {@code LIVEPOST_ZYGOTE} from the test run's own environment
+     *     is added, so the same tests run on either launcher
+     */
     LocalSandboxes(Path data, Map<String, String> env) {
-        this.config = Config.parse(List.of("--port", "0", "--data", data.toString()), env, data);
+        var settings = new java.util.HashMap<>(env);
+        String zygote = System.getenv("LIVEPOST_ZYGOTE");
+        if (zygote != null && !settings.containsKey("LIVEPOST_ZYGOTE")) {
+            settings.put("LIVEPOST_ZYGOTE", zygote);
+        }
+        this.config =
+                Config.parse(List.of("--port", "0", "--data", data.toString()), settings, data);
         this.executor = new LocalExecutor(config);
         this.sessions =
                 new Sessions(
@@ -67,8 +77,23 @@ final class LocalSandboxes implements AutoCloseable {
         return ProcessHandle.current()
                 .descendants()
                 .filter(p -> p.info().command().orElse("").contains("python3"))
+                .filter(p -> !initOfANamespace(p))
                 .filter(LocalSandboxes::frozen)
                 .collect(java.util.stream.Collectors.toSet());
+    }
+
+    /** A zygote sandbox's pid 1 (a fork of python3 too), whose kernel is its only child. */
+    private static boolean initOfANamespace(ProcessHandle p) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + p.pid() + "/status"))) {
+                if (line.startsWith("NSpid:")) {
+                    return line.endsWith("\t1");
+                }
+            }
+        } catch (java.io.IOException e) {
+            // the process is gone
+        }
+        return false;
     }
 
     private static boolean frozen(ProcessHandle p) {

@@ -1,0 +1,596 @@
+"""Livepost's zygote: one warm interpreter per server from which each sandbox is a fork().
+
+Appended to the local kernel (cell.py + local.py, see KernelScripts.java) and run by the server as
+root with the sandbox's environment and nothing else, from the bootstrap in Zygote.java (so that
+neither its command line nor its environment, which every child inherits and shows as
+/proc/1/cmdline and /proc/1/environ, names anything of the server). It imports numpy, pandas and
+matplotlib once, freezes its heap (gc.freeze(), so no collection dirties the shared pages) and
+then serves the server, one JSON object per line:
+
+  server -> zygote (stdin):  config {seccomp(base64)|null, passwd, group, kernel, disk, maxFile,
+                                     env, etc}   (once, first)
+                             spawn {id, uid, cgroups: [cgroup.procs paths], rlimits: {name: n}}
+                             opened {id}   (the server has opened the child's pipes; see below)
+  zygote -> server (stdout): ready | spawned {id, pid, fds: [stdin, stdout, stderr]}
+                             | failed {id, error} | exit {pid, status}
+
+A spawn makes three pipes. The child keeps its ends as its fds 0, 1, 2; the server opens the other
+ends through /proc/<zygote>/fd/<n> (root may), says `opened`, and the zygote closes its copies,
+so the child's pipes lead to the server only and the child needs no path on the host.
+
+How a child is built, each step before any reader code runs; any failure ends it with _exit(1)
+and a line on its stderr (reader code never runs in a half-built sandbox):
+  outer child (host namespaces, root): a session of its own; its pipes as 0/1/2, every other fd
+    closed; joins the sandbox's cgroups; sets the rlimits; drops its groups and becomes the host
+    uid the server allocated (so no capability is left on the host); unshares user, mount, pid,
+    net, ipc, uts and cgroup namespaces, maps uid/gid 1000 inside to that host uid (the map of its
+    own uid that any process may write), forks the sandbox's pid 1, reports its host pid, exits.
+  pid 1 (new namespaces, capabilities only inside its own user namespace): private mounts; a
+    tmpfs root with read-only /usr, the symlinks, the /etc files, passwd/group, the kernel; a new
+    /proc with /proc/sys and friends read-only and kernel-revealing files masked by /dev/null; a
+    read-only minimal /dev; one tmpfs of the work-disk size as /work and /tmp (one quota);
+    pivot_root into it and the old root detached; loopback up; hostname `sandbox`; no further
+    user namespaces; capabilities gone (bounding set cleared, ambient cleared, capset to zero),
+    no_new_privs, the seccomp filter; only fds 0-2; the sandbox's environment; chdir /work.
+    Then it forks the kernel (pid 2) and stays as a tiny init that reaps orphans, and exits with
+    the kernel's status, which ends the pid namespace and everything in it.
+"""
+
+import base64  # noqa: F811
+import ctypes
+import gc
+import json  # noqa: F811
+import os  # noqa: F811
+import resource
+import select  # noqa: F811
+import signal  # noqa: F811
+import socket
+import struct  # noqa: F811
+import sys  # noqa: F811
+import fcntl  # noqa: F811
+import threading  # noqa: F811
+import traceback  # noqa: F811
+
+from cell import Cells  # livepost: dropped when assembled
+from local import PipeKernel  # livepost: dropped when assembled
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+_libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+_libc.unshare.argtypes = [ctypes.c_int]
+_libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWCGROUP = 0x02000000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
+MS_REMOUNT = 32
+MS_NOATIME = 1024
+MS_NODIRATIME = 2048
+MS_BIND = 4096
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+MS_RELATIME = 1 << 21
+MNT_DETACH = 2
+
+PR_SET_DUMPABLE = 4
+PR_SET_SECCOMP = 22
+PR_CAPBSET_DROP = 24
+PR_SET_CHILD_SUBREAPER = 36
+PR_SET_NO_NEW_PRIVS = 38
+PR_CAP_AMBIENT = 47
+PR_CAP_AMBIENT_CLEAR_ALL = 4
+SECCOMP_MODE_FILTER = 2
+SYS_PIVOT_ROOT = 155
+SYS_CAPSET = 126
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+INNER_ID = 1000
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+# Read-only as bwrap makes them: the kernel's settings and triggers.
+PROC_READ_ONLY = ("sys", "sysrq-trigger", "irq", "bus", "fs", "acpi", "scsi", "tty")
+
+
+class SetupError(Exception):
+    pass
+
+
+def _check(result, what):
+    if result != 0:
+        err = ctypes.get_errno()
+        raise SetupError("%s: %s" % (what, os.strerror(err)))
+
+
+def _b(s):
+    return None if s is None else s.encode()
+
+
+def mount(source, target, fstype, flags, data=None):
+    _check(_libc.mount(_b(source), _b(target), _b(fstype), flags, _b(data)),
+           "mount %s on %s" % (fstype or source, target))
+
+
+def _locked_flags(path):
+    """The flags of the mount holding `path` that a remount inside a user namespace must keep."""
+    f = os.statvfs(path).f_flag
+    flags = 0
+    for st, ms in ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
+                   (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME),
+                   (os.ST_RELATIME, MS_RELATIME)):
+        if f & st:
+            flags |= ms
+    return flags
+
+
+def bind(source, target, read_only=True):
+    mount(source, target, None, MS_BIND | MS_REC)
+    if read_only:
+        mount(None, target, None,
+              MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | _locked_flags(target))
+
+
+def prctl(option, arg2=0, arg3=0, arg4=0, arg5=0):
+    _check(_libc.prctl(option, arg2, arg3, arg4, arg5), "prctl %d" % option)
+
+
+def write_file(path, text):
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+def _touch(path, mode=0o644):
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
+
+
+class Zygote:
+    def __init__(self):
+        self.config = None
+        self.sandboxes = set()  # host pids of the pid 1 of each live sandbox
+        self.pending = {}  # spawn id -> the server's ends, until it has opened them
+
+    def send(self, **msg):
+        data = (json.dumps(msg) + "\n").encode()
+        while data:
+            data = data[os.write(1, data):]
+
+    def start(self):
+        # No PR_SET_PDEATHSIG: it follows the server's thread that started the zygote, not the
+        # server. The server's death closes stdin, and the zygote then ends with its sandboxes.
+        prctl(PR_SET_CHILD_SUBREAPER, 1)  # sandboxes whose outer child exited are reaped here
+        # A mount namespace of its own with a private /tmp: matplotlib's font cache (MPLCONFIGDIR
+        # is /tmp/mpl, as in the sandbox) is built there and never on the host.
+        _check(_libc.unshare(CLONE_NEWNS), "unshare mount namespace")
+        mount(None, "/", None, MS_REC | MS_PRIVATE)
+        mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=16m")
+        self.config = json.loads(self._line())
+        with open("/proc/sys/kernel/cap_last_cap") as f:
+            self.cap_last = int(f.read())
+        self.seccomp = (base64.b64decode(self.config["seccomp"])
+                        if self.config.get("seccomp") else None)
+        # One malloc arena: threads of a sandbox (the kernel's forwarders) then do not each
+        # dirty an arena of their own.
+        _libc.mallopt(-8, 1)  # M_ARENA_MAX
+        Cells.preload(None, sys.stderr)
+        try:
+            _warm()
+        except Exception:  # a missing library only costs its features, as in preload
+            traceback.print_exc()
+        if threading.active_count() != 1 or len(os.listdir("/proc/self/task")) != 1:
+            raise SetupError("threads were started while preloading; fork would be unsafe")
+        gc.collect()
+        gc.freeze()
+        self.send(type="ready")
+
+    def _line(self):
+        line = b""
+        while not line.endswith(b"\n"):
+            chunk = os.read(0, 1)
+            if not chunk:
+                os._exit(0)  # the server went away
+            line += chunk
+        return line
+
+    def serve(self):
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_w, False)
+        os.set_blocking(wake_r, False)
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        buffer = b""
+        while True:
+            ready, _, _ = select.select([0, wake_r], [], [])
+            if wake_r in ready:
+                try:
+                    os.read(wake_r, 4096)
+                except BlockingIOError:
+                    pass
+                self.reap()
+            if 0 in ready:
+                data = os.read(0, 65536)
+                if not data:
+                    self.shutdown()
+                buffer += data
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    self.handle(json.loads(line))
+
+    def handle(self, msg):
+        kind = msg.get("type")
+        if kind == "spawn":
+            self.spawn(msg)
+        elif kind == "opened":
+            for fd in self.pending.pop(msg.get("id"), ()):
+                os.close(fd)
+
+    def reap(self):
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid in self.sandboxes:
+                self.sandboxes.discard(pid)
+                self.send(type="exit", pid=pid, status=os.waitstatus_to_exitcode(status))
+
+    def shutdown(self):
+        for pid in self.sandboxes:
+            try:
+                os.kill(pid, signal.SIGKILL)  # pid 1 of a namespace: the whole namespace dies
+            except OSError:
+                pass
+        os._exit(0)
+
+    def spawn(self, msg):
+        stdin_r, stdin_w = os.pipe()
+        stdout_r, stdout_w = os.pipe()
+        stderr_r, stderr_w = os.pipe()
+        report_r, report_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            # Unwinds the zygote's loop (see zygote_main): the child keeps none of its frames.
+            raise _Forked(msg, (stdin_r, stdout_w, stderr_w), report_w, report_r)
+        for fd in (stdin_r, stdout_w, stderr_w, report_w):
+            os.close(fd)
+        report = b""
+        while not report.endswith(b"\n"):
+            chunk = os.read(report_r, 4096)
+            if not chunk:
+                break
+            report += chunk
+        os.close(report_r)
+        text = report.decode("utf-8", "replace").strip()
+        if text.isdigit():
+            self.sandboxes.add(int(text))
+            self.pending[msg["id"]] = (stdin_w, stdout_r, stderr_r)
+            self.send(type="spawned", id=msg["id"], pid=int(text), fds=[stdin_w, stdout_r, stderr_r])
+        else:
+            for fd in (stdin_w, stdout_r, stderr_r):
+                os.close(fd)
+            self.send(type="failed", id=msg["id"], error=text or "the sandbox setup died")
+        self.reap()
+
+
+def _warm():
+    """What a first plot and DataFrame import and build lazily, done once here so that every
+    sandbox shares it instead of building its own copy."""
+    import io
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    df = pd.DataFrame({"a": range(100), "b": np.random.rand(100), "c": ["x"] * 100})
+    for value in (df, df.describe(), df["b"], df.groupby("c").sum()):
+        repr(value)
+        getattr(value, "_repr_html_", lambda: None)()
+    fig, ax = plt.subplots()
+    ax.plot(np.arange(10), np.arange(10) ** 2, label="y")
+    ax.set_title("warm")
+    ax.legend()
+    df.plot(ax=ax)
+    fig.savefig(io.BytesIO(), format="png")
+    plt.close("all")
+
+
+def _describe(e):
+    return "%s: %s" % (type(e).__name__, e) if not isinstance(e, SetupError) else str(e)
+
+
+def _fail(fd, text):
+    try:
+        os.write(fd, (text.replace("\n", " ") + "\n").encode())
+    except OSError:
+        pass
+
+
+def outer_child(zygote, msg, pipes, report_w):
+    """In the host's namespaces, as root: enters the sandbox's limits and namespaces."""
+    signal.set_wakeup_fd(-1)
+    for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    os.setsid()
+    for target, fd in enumerate(pipes):
+        os.dup2(fd, target)
+    os.dup2(report_w, 3)
+    report_w = 3
+    os.closerange(4, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    for procs in msg.get("cgroups", []):
+        write_file(procs, str(os.getpid()))
+    for name, value in msg.get("rlimits", {}).items():
+        limit = getattr(resource, "RLIMIT_" + name.upper())
+        resource.setrlimit(limit, (value, value))
+    host_id = int(msg["uid"])
+    msg.clear()
+    if host_id <= 0:
+        raise SetupError("no host uid of the sandbox's own")
+    os.setgroups([])
+    os.setresgid(host_id, host_id, host_id)
+    os.setresuid(host_id, host_id, host_id)
+    # Changing uids made the process non-dumpable, which would make its /proc files (uid_map)
+    # root's; it has no capability left on the host to protect.
+    prctl(PR_SET_DUMPABLE, 1)
+    flags = (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC
+             | CLONE_NEWUTS | CLONE_NEWCGROUP)
+    _check(_libc.unshare(flags), "unshare namespaces")
+    write_file("/proc/self/uid_map", "%d %d 1\n" % (INNER_ID, host_id))
+    write_file("/proc/self/setgroups", "deny")
+    write_file("/proc/self/gid_map", "%d %d 1\n" % (INNER_ID, host_id))
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(report_w)
+            sandbox_init(zygote)
+        except BaseException as e:
+            try:
+                os.write(2, ("sandbox setup failed: %s\n" % _describe(e)).encode())
+            except OSError:
+                pass
+        os._exit(1)
+    os.write(report_w, b"%d\n" % pid)
+    os._exit(0)
+
+
+def sandbox_init(zygote):
+    """Pid 1 of the new namespaces: forks the kernel (pid 2), which builds the sandbox, drops its
+    own privileges too and stays a tiny init. Doing next to nothing itself, it dirties few of the
+    zygote's pages (pivot_root moves its root along with the kernel's)."""
+    kernel = os.fork()
+    if kernel == 0:
+        try:
+            build_sandbox(zygote)
+        except BaseException as e:
+            try:
+                os.write(2, ("sandbox setup failed: %s\n" % _describe(e)).encode())
+            except OSError:
+                pass
+            os._exit(1)
+        try:
+            run_kernel(zygote.config)
+        except BaseException:
+            traceback.print_exc()
+        os._exit(1)
+    _drop_privileges(zygote.seccomp, zygote.cap_last)
+    _init(kernel)
+
+
+def build_sandbox(zygote):
+    """The sandbox's view of the system, then every privilege dropped; run by its kernel."""
+    config = zygote.config
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    base = "/tmp"  # the zygote's private /tmp, now private to this sandbox too
+    mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=1m")
+    root = base + "/root"
+    scratch = base + "/scratch"
+    os.mkdir(root, 0o755)
+    os.mkdir(scratch, 0o700)
+    mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=2m,nr_inodes=512")
+    mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV,
+          "mode=0755,size=%d" % int(config["disk"]))
+    os.mkdir(scratch + "/work", 0o755)
+    os.mkdir(scratch + "/tmp", 0o1777)
+    os.chmod(scratch + "/tmp", 0o1777)
+
+    for name in ("usr", "etc", "proc", "dev", "work", "tmp", "livepost"):
+        os.mkdir(root + "/" + name, 0o755)
+    bind("/usr", root + "/usr")
+    for name in ("lib", "lib64", "bin", "sbin"):
+        os.symlink("usr/" + name, root + "/" + name)
+    for path in config["etc"]:
+        if not os.path.exists(path):
+            continue
+        target = root + path
+        if os.path.isdir(path):
+            os.makedirs(target, 0o755, exist_ok=True)
+        else:
+            _touch(target)
+        bind(path, target)
+    for name in ("passwd", "group"):
+        with open(root + "/etc/" + name, "w") as f:
+            f.write(config[name])
+    with open(root + "/livepost/kernel.py", "w") as f:
+        f.write(config["kernel"])
+
+    proc = root + "/proc"
+    mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    # No user namespaces below this one (bwrap --disable-userns; the seccomp filter refuses them
+    # too).
+    write_file(proc + "/sys/user/max_user_namespaces", "0")
+    for name in PROC_READ_ONLY:
+        if os.path.exists(proc + "/" + name):
+            bind(proc + "/" + name, proc + "/" + name)
+    # Files of /proc that tell about the host (the same list as the bubblewrap path's).
+    for path in config["masked"]:
+        if os.path.exists(root + path):
+            mount("/dev/null", root + path, None, MS_BIND)
+
+    dev = root + "/dev"
+    mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k,nr_inodes=64")
+    for name in DEVICES:
+        _touch(dev + "/" + name, 0o666)
+        mount("/dev/" + name, dev + "/" + name, None, MS_BIND)
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2"),
+                         ("shm", "/tmp")):
+        os.symlink(target, dev + "/" + name)
+    mount(None, dev, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
+
+    mount(scratch + "/work", root + "/work", None, MS_BIND)
+    mount(scratch + "/tmp", root + "/tmp", None, MS_BIND)
+    mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+    os.chdir(root)
+    _check(_libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "pivot_root")
+    _check(_libc.umount2(b".", MNT_DETACH), "detach the old root")
+    os.chdir("/")
+
+    _loopback_up()
+    socket.sethostname("sandbox")
+    _drop_privileges(zygote.seccomp, zygote.cap_last)
+    os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    os.environ.clear()
+    os.environ.update(config["env"])
+    os.chdir("/work")
+
+
+def _loopback_up():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        ifreq = struct.pack("16sH22x", b"lo", 0)
+        flags = struct.unpack("16sH22x", fcntl.ioctl(s, 0x8913, ifreq))[1]  # SIOCGIFFLAGS
+        fcntl.ioctl(s, 0x8914, struct.pack("16sH22x", b"lo", flags | 0x1 | 0x40))  # UP, RUNNING
+    finally:
+        s.close()
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def _drop_privileges(seccomp, last):
+    for cap in range(last + 1):
+        prctl(PR_CAPBSET_DROP, cap)
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
+    os.setresgid(INNER_ID, INNER_ID, INNER_ID)
+    os.setresuid(INNER_ID, INNER_ID, INNER_ID)
+    header = _CapHeader(LINUX_CAPABILITY_VERSION_3, 0)
+    data = (_CapData * 2)()
+    _check(_libc.syscall(SYS_CAPSET, ctypes.byref(header), ctypes.byref(data)), "capset")
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    if seccomp is not None:
+        buf = ctypes.create_string_buffer(seccomp, len(seccomp))
+        prog = _SockFprog(len(seccomp) // 8, ctypes.cast(buf, ctypes.c_void_p))
+        _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(prog), 0, 0),
+               "seccomp")
+    # Trust, but verify: the kernel's own account of what this process may do.
+    with open("/proc/self/status") as f:
+        status = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+    for key in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        if int(status.get(key, "1"), 16) != 0:
+            raise SetupError("capabilities left: %s %s" % (key, status.get(key)))
+    if status.get("NoNewPrivs", "0").strip() != "1":
+        raise SetupError("no_new_privs is not set")
+    if seccomp is not None and status.get("Seccomp", "0").strip() != "2":
+        raise SetupError("the seccomp filter is not installed")
+    if status.get("Uid", "").split() != [str(INNER_ID)] * 4 or status.get("Groups", "").strip():
+        raise SetupError("unexpected ids: %s %s" % (status.get("Uid"), status.get("Groups")))
+
+
+def _init(kernel):
+    """A tiny pid 1: reaps what the code leaves behind; ends with the kernel."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
+                signal.SIGUSR2):
+        signal.signal(sig, signal.SIG_IGN)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    null = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+    while True:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            os._exit(1)
+        except InterruptedError:
+            continue
+        if pid == kernel:
+            os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+
+
+def run_kernel(config):
+    for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        import numpy.random
+
+        numpy.random.seed()  # not the zygote's state, shared by every sandbox
+    except Exception:
+        pass
+    kernel = PipeKernel(int(config["maxFile"]))
+    run = kernel.cells.run
+
+    def run_then_trim(*args, **kwargs):
+        try:
+            return run(*args, **kwargs)
+        finally:
+            # What a run freed goes back to the host instead of staying a private copy.
+            gc.collect()
+            _libc.malloc_trim(0)
+
+    kernel.cells.run = run_then_trim
+    kernel.serve()
+
+
+class _Forked(BaseException):
+    """Raised in a new child to leave the zygote's serve loop, whose frames hold other
+    commands."""
+
+
+def zygote_main():
+    zygote = Zygote()
+    try:
+        zygote.start()
+    except BaseException:
+        traceback.print_exc()
+        os._exit(1)
+    forked = None
+    try:
+        zygote.serve()
+    except _Forked as e:
+        forked = e.args
+    # Only in a child from here on. What the zygote knows of other sandboxes is forgotten.
+    msg, pipes, report_w, report_r = forked
+    zygote.sandboxes.clear()
+    zygote.pending.clear()
+    try:
+        os.close(report_r)
+        outer_child(zygote, msg, pipes, report_w)
+    except BaseException as e:
+        _fail(report_w, "sandbox setup failed: %s" % _describe(e))
+    os._exit(1)
+
+
+if __name__ == "__zygote__":
+    zygote_main()
