@@ -30,7 +30,12 @@ class ZygoteIT {
         sandboxes =
                 LocalSandboxes.available(
                         data, Map.of("LIVEPOST_POOL_SIZE", "2", "ANTHROPIC_API_KEY", "sk-secret"));
-        assumeTrue(sandboxes.executor.zygotePid() > 0, "the zygote is not in use");
+        // As root (CI, a production host) the zygote must be in use, not silently replaced by
+        // the bubblewrap fallback; only another user cannot have it.
+        assumeTrue(SandboxLauncher.effectiveUid() == 0, "the zygote needs root");
+        assertThat(sandboxes.executor.zygotePid())
+                .as(sandboxes.executor.health().detail())
+                .isPositive();
     }
 
     @AfterAll
