@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 
-from cell import Cells  # livepost: dropped when assembled
+from cell import Cells, flush_std_streams  # livepost: dropped when assembled
 
 HOME = os.environ.get("LIVEPOST_HOME") or os.path.dirname(os.path.abspath(__file__))
 SOCK = os.path.join(HOME, "kernel.sock")
@@ -65,11 +65,7 @@ class ReplyHooks:
         print("livepost: " + message, file=sys.stderr)
 
     def flush(self):
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:
-                pass
+        flush_std_streams()
 
 
 def read_all(conn):

@@ -258,6 +258,15 @@ class Cells:
         return found
 
 
+def flush_std_streams():
+    """Flushes what Python buffered on stdout and stderr; a broken stream is the code's own."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
 class _PyplotWatch:
     """A meta path finder that patches pyplot.show as soon as matplotlib.pyplot is imported."""
 

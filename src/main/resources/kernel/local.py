@@ -35,7 +35,7 @@ import threading
 import time
 import traceback
 
-from cell import Cells  # livepost: dropped when assembled
+from cell import Cells, flush_std_streams  # livepost: dropped when assembled
 
 WORK = "/work"
 
@@ -126,11 +126,7 @@ class PipeHooks:
         self.channel.send(type="notice", message=message)
 
     def flush(self):
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:
-                pass
+        flush_std_streams()
         for forwarder in self.forwarders:
             forwarder.drain()
 

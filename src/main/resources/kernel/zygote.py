@@ -309,6 +309,18 @@ def _describe(e):
     return "%s: %s" % (type(e).__name__, e) if not isinstance(e, SetupError) else str(e)
 
 
+def _or_exit(step, zygote, exit_after=True):
+    """Runs a step of building a sandbox; if it fails, says why on stderr and ends the process,
+    so no reader code ever runs in a half-built sandbox."""
+    try:
+        step(zygote)
+    except BaseException as e:
+        _fail(2, "sandbox setup failed: %s" % _describe(e))
+        os._exit(1)
+    if exit_after:
+        os._exit(1)
+
+
 def _fail(fd, text):
     try:
         os.write(fd, (text.replace("\n", " ") + "\n").encode())
@@ -350,15 +362,8 @@ def outer_child(zygote, msg, pipes, report_w):
     write_file("/proc/self/gid_map", "%d %d 1\n" % (INNER_ID, host_id))
     pid = os.fork()
     if pid == 0:
-        try:
-            os.close(report_w)
-            sandbox_init(zygote)
-        except BaseException as e:
-            try:
-                os.write(2, ("sandbox setup failed: %s\n" % _describe(e)).encode())
-            except OSError:
-                pass
-        os._exit(1)
+        os.close(report_w)
+        _or_exit(sandbox_init, zygote)
     os.write(report_w, b"%d\n" % pid)
     os._exit(0)
 
@@ -369,14 +374,7 @@ def sandbox_init(zygote):
     zygote's pages (pivot_root moves its root along with the kernel's)."""
     kernel = os.fork()
     if kernel == 0:
-        try:
-            build_sandbox(zygote)
-        except BaseException as e:
-            try:
-                os.write(2, ("sandbox setup failed: %s\n" % _describe(e)).encode())
-            except OSError:
-                pass
-            os._exit(1)
+        _or_exit(build_sandbox, zygote, exit_after=False)
         try:
             run_kernel(zygote.config)
         except BaseException:

@@ -199,7 +199,8 @@ class SandboxFaultIT {
 
     /**
      * The host processes of the sandbox running a process with {@code marker} in its arguments:
-     * this JVM's child (bwrap, run through sh, prlimit, setpriv) and everything below it.
+     * this JVM's child (bwrap, run through sh, prlimit, setpriv) or the zygote's (the sandbox's pid
+     * 1), and everything below it.
      */
     private static List<ProcessHandle> sandboxOf(String marker) {
         ProcessHandle me = ProcessHandle.current();
@@ -221,13 +222,19 @@ class SandboxFaultIT {
                                                                                         + cmdline(
                                                                                                 p))
                                                                 .toList()));
-        while (top.parent().map(p -> p.pid() != me.pid()).orElse(false)) {
+        while (top.parent().map(p -> p.pid() != me.pid() && !isZygote(p)).orElse(false)) {
             top = top.parent().orElseThrow();
         }
         List<ProcessHandle> all = new ArrayList<>(List.of(top));
         top.descendants().forEach(all::add);
-        assertThat(all).hasSizeGreaterThanOrEqualTo(3); // bwrap, its init, the kernel, ...
+        assertThat(all).hasSizeGreaterThanOrEqualTo(3); // (bwrap,) the init, the kernel, ...
         return all;
+    }
+
+    /** The zygote the sandboxes are forked from: this JVM's child (they share its cmdline). */
+    private static boolean isZygote(ProcessHandle p) {
+        return p.parent().map(pp -> pp.pid() == ProcessHandle.current().pid()).orElse(false)
+                && cmdline(p).contains("__zygote__");
     }
 
     /** A process's command line (ProcessHandle.Info leaves out other users' arguments). */
