@@ -274,6 +274,11 @@ final class FakeAnthropic implements AutoCloseable {
             }
         } catch (FakeStream.Gone gone) {
             // the client closed the stream: normal for interrupts
+        } catch (RuntimeException e) {
+            // The fake broke, not the client: say why, or a test sees only a cut stream.
+            System.err.println("fake Anthropic API failed: " + e);
+            e.printStackTrace();
+            throw e;
         }
     }
 
