@@ -86,16 +86,30 @@ final class Cgroups implements SandboxLimits {
         create("probe").close();
     }
 
-    /** Folders left by a server of this machine that is gone (its name starts with its pid). */
+    /**
+     * Folders left by a server of this machine that is gone (its name starts with its pid), each
+     * sandbox's folders of all controllers together: its processes may be frozen, and only its
+     * freezer folder can thaw them so that they can be killed.
+     */
     private void removeStale() {
+        var stale = new java.util.TreeSet<String>();
         for (Path parent : parents) {
             try (Stream<Path> children = Files.list(parent)) {
                 children.filter(Files::isDirectory)
-                        .filter(d -> !isLive(d.getFileName().toString()))
-                        .forEach(d -> new Group(List.of(d)).close());
+                        .map(d -> d.getFileName().toString())
+                        .filter(name -> !isLive(name))
+                        .forEach(stale::add);
             } catch (IOException e) {
                 log.debug("cannot list {}", parent, e);
             }
+        }
+        for (String name : stale) {
+            new Group(
+                            parents.stream()
+                                    .map(p -> p.resolve(name))
+                                    .filter(Files::isDirectory)
+                                    .toList())
+                    .close();
         }
     }
 
