@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.livepost.exec.Executor;
 import dev.livepost.exec.ExecutorSession;
 import dev.livepost.exec.RunEvent;
+import dev.livepost.exec.RunOutcome;
 import dev.livepost.exec.RunRequest;
 import dev.livepost.exec.RunSink;
 import dev.livepost.exec.SessionSpec;
@@ -88,6 +89,15 @@ final class SandboxContainer implements FakeContainer {
 
     @Override
     public synchronized Exec exec(String command, Duration limit, BooleanSupplier cancelled) {
+        return exec(command, limit, cancelled, true);
+    }
+
+    /**
+     * @param again whether a sandbox found lost before the command ran may be replaced once: to the
+     *     client that is a restored container (its processes and files are gone), which Anthropic's
+     *     containers can be too
+     */
+    private Exec exec(String command, Duration limit, BooleanSupplier cancelled, boolean again) {
         String b64 = Base64.getEncoder().encodeToString(command.getBytes(StandardCharsets.UTF_8));
         String code = RUNNER + "_lpfake('" + b64 + "', " + limit.toMillis() / 1000.0 + ")\n";
         var out = new StringBuilder();
@@ -139,8 +149,14 @@ final class SandboxContainer implements FakeContainer {
         if (stopped) {
             return new Exec("", "", 137, false, true, java.util.Map.of());
         }
+        RunOutcome outcome = run.join();
+        if (at < 0 && again && outcome instanceof RunOutcome.Lost lost) {
+            System.err.println("fake container " + id + ": its sandbox was lost (" + lost + ")");
+            return exec(command, limit, cancelled, false);
+        }
         if (at < 0) {
-            throw new IllegalStateException("the sandbox did not run the command: " + text + err);
+            throw new IllegalStateException(
+                    "the sandbox did not run the command (" + outcome + "): " + text + err);
         }
         try {
             JsonNode r = json.readTree(text.substring(at + MARK.length()));
