@@ -190,6 +190,9 @@ final class Sandbox {
         if (gone.getAndSet(true)) {
             return;
         }
+        // A frozen process takes no signal, not even SIGKILL (cgroup v1): an idle session's
+        // sandbox would otherwise die only when its slot is closed, seconds later.
+        slot.freeze(false);
         process.kill();
         waitForExit(Duration.ofSeconds(2));
         slot.close();
