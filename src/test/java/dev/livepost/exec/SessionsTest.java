@@ -348,20 +348,25 @@ class SessionsTest {
                 .contains("idle");
     }
 
+    /** Runs that say they started, then stay busy until {@code release}. */
+    private static BiFunction<String, RunSink, RunOutcome> busyUntil(
+            CountDownLatch entered, CountDownLatch release) {
+        return (code, sink) -> {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return RunOutcome.ok();
+        };
+    }
+
     @Test
     void aClientWhoseSessionsAreAllBusyIsToldToWait() throws Exception {
         var release = new CountDownLatch(1);
         var entered = new CountDownLatch(3);
-        executor.script =
-                (code, sink) -> {
-                    entered.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    return RunOutcome.ok();
-                };
+        executor.script = busyUntil(entered, release);
         var running = new ArrayList<CompletableFuture<List<RunEvent>>>();
         for (int i = 0; i < 3; i++) {
             String t = open("me", List.of());
@@ -385,16 +390,7 @@ class SessionsTest {
         executor.room = 1;
         var release = new CountDownLatch(1);
         var entered = new CountDownLatch(1);
-        executor.script =
-                (code, sink) -> {
-                    entered.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    return RunOutcome.ok();
-                };
+        executor.script = busyUntil(entered, release);
         String busy = open("one", List.of());
         var running = CompletableFuture.supplyAsync(() -> run(busy, "busy"));
         assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
