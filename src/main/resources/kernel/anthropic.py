@@ -13,8 +13,10 @@ run, and the status is not_run, lost "restarted". `fresh` starts the kernel if n
 the cell. A cell past its time limit is interrupted (status timeout); one that ignores that for
 the grace time is killed with its kernel, a fresh kernel is started (status killed, lost
 "timeout"). A kernel that dies during the cell is replaced (status killed, lost "restarted").
-Files the cell creates and figures go to OUTPUT_DIR, which the container hands back as files.
-Standard library only; LIVEPOST_HOME, LIVEPOST_WORK and OUTPUT_DIR override the folders.
+Files the cell creates and figures go to the OUTPUT_DIR of the bash call that runs the cell (read
+per run and sent to the kernel with the cell: the container hands back as file ids only what a
+command wrote there, and the folder's name is the container's to choose). Standard library only;
+LIVEPOST_HOME and LIVEPOST_WORK override the folders.
 """
 
 import json
@@ -45,6 +47,7 @@ class ReplyHooks:
     def __init__(self):
         self.displays = []
         self.files = []
+        self.out = OUT
 
     def display(self, bundle):
         self.displays.append(bundle)
@@ -54,9 +57,9 @@ class ReplyHooks:
         if data is None:
             self.notice("%s (%d bytes) is too large to send." % (name, size))
             return
-        # Files in OUT come back to Livepost as file ids of the tool result.
-        os.makedirs(OUT, exist_ok=True)
-        with open(os.path.join(OUT, flat), "wb") as f:
+        # Files in the run's OUTPUT_DIR come back to Livepost as file ids of the tool result.
+        os.makedirs(self.out, exist_ok=True)
+        with open(os.path.join(self.out, flat), "wb") as f:
             f.write(data)
         self.files.append(flat)
 
@@ -134,6 +137,7 @@ def serve():
             with conn:
                 req = json.loads(read_all(conn))
                 open(BUSY, "w").close()
+                hooks.out = req.get("out") or OUT
                 try:
                     reply = execute(cells, hooks, req["code"])
                 finally:
@@ -250,7 +254,7 @@ def run(timeout, warm):
         if warm:
             finish({"status": "not_run", "exit": 0}, "restarted")
         conn = connect()
-    conn.sendall(json.dumps({"code": src}).encode())
+    conn.sendall(json.dumps({"code": src, "out": OUT}).encode())
     conn.shutdown(socket.SHUT_WR)
     conn.settimeout(timeout)
     timed_out, lost = False, None

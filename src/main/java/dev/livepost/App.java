@@ -48,7 +48,12 @@ public final class App implements AutoCloseable {
         this.blog = new Blog(config);
         this.executor =
                 switch (config.executor()) {
-                    case "anthropic" -> new AnthropicExecutor(config);
+                    case "anthropic" ->
+                            new AnthropicExecutor(
+                                    config,
+                                    AnthropicExecutor.Tuning.defaults(),
+                                    metrics,
+                                    Clock.systemUTC());
                     default -> new LocalExecutor(config);
                 };
         var health = executor.health();

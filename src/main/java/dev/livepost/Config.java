@@ -44,8 +44,44 @@ public record Config(
 
     public static final String DEFAULT_MODEL = "claude-sonnet-4-5";
 
-    /** Settings of the {@code anthropic} executor; {@code apiKey} may be null (not configured). */
-    public record Anthropic(String apiKey, URI baseUrl, String model, String apiVersion) {
+    /** The code execution tool versions the {@code anthropic} executor can ask for. */
+    public static final List<String> ANTHROPIC_TOOLS =
+            List.of(
+                    "code_execution_20250825",
+                    "code_execution_20260120",
+                    "code_execution_20260521");
+
+    /**
+     * Settings of the {@code anthropic} executor; {@code apiKey} may be null (not configured).
+     *
+     * @param tool the code execution tool version ({@code LIVEPOST_ANTHROPIC_TOOL})
+     * @param dailyBudget input + output tokens per UTC day, 0 for no cap ({@code
+     *     LIVEPOST_ANTHROPIC_DAILY_BUDGET})
+     */
+    public record Anthropic(
+            String apiKey,
+            URI baseUrl,
+            String model,
+            String apiVersion,
+            String tool,
+            long dailyBudget) {
+        public Anthropic {
+            if (!ANTHROPIC_TOOLS.contains(tool)) {
+                throw new IllegalArgumentException(
+                        "LIVEPOST_ANTHROPIC_TOOL must be one of "
+                                + String.join(", ", ANTHROPIC_TOOLS)
+                                + ", not '"
+                                + tool
+                                + "'");
+            }
+            if (dailyBudget < 0) {
+                throw new IllegalArgumentException(
+                        "LIVEPOST_ANTHROPIC_DAILY_BUDGET must be a number of tokens >= 0 (0: no"
+                                + " budget), not "
+                                + dailyBudget);
+            }
+        }
+
         @Override
         public String toString() {
             // Never print the key.
@@ -55,6 +91,10 @@ public record Config(
                     + model
                     + ", apiVersion="
                     + apiVersion
+                    + ", tool="
+                    + tool
+                    + ", dailyBudget="
+                    + dailyBudget
                     + "]";
         }
     }
@@ -150,7 +190,12 @@ public record Config(
                                 env.getOrDefault(
                                         "ANTHROPIC_BASE_URL", "https://api.anthropic.com")),
                         model,
-                        env.getOrDefault("LIVEPOST_ANTHROPIC_VERSION", "2023-06-01"));
+                        env.getOrDefault("LIVEPOST_ANTHROPIC_VERSION", "2023-06-01"),
+                        env.getOrDefault("LIVEPOST_ANTHROPIC_TOOL", "code_execution_20250825")
+                                .trim(),
+                        tokens(
+                                "LIVEPOST_ANTHROPIC_DAILY_BUDGET",
+                                env.getOrDefault("LIVEPOST_ANTHROPIC_DAILY_BUDGET", "0")));
         var d = Limits.defaults();
         var limits =
                 new Limits(
@@ -225,6 +270,19 @@ public record Config(
             throw new IllegalArgumentException(
                     name + " must be a whole number, not '" + value + "'");
         }
+    }
+
+    private static long tokens(String name, String value) {
+        try {
+            long n = Long.parseLong(value.trim().replace("_", ""));
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // the message below says what is expected
+        }
+        throw new IllegalArgumentException(
+                name + " must be a number of tokens >= 0 (0: no budget), not '" + value + "'");
     }
 
     private static String blankToNull(String s) {

@@ -72,8 +72,17 @@ public sealed interface RunEvent {
         }
     }
 
-    /** Always last unless {@link Error}. */
-    record Done(RunStatus status, Integer exitCode, long durationMs) implements RunEvent {
+    /**
+     * Always last unless {@link Error}.
+     *
+     * @param usage what the run cost on a paid model API, or null (executors that call none)
+     */
+    record Done(RunStatus status, Integer exitCode, long durationMs, TokenUsage usage)
+            implements RunEvent {
+        public Done(RunStatus status, Integer exitCode, long durationMs) {
+            this(status, exitCode, durationMs, null);
+        }
+
         public String event() {
             return "done";
         }

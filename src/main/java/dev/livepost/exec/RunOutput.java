@@ -22,6 +22,10 @@ final class RunOutput implements RunSink {
     private final RandomIds ids;
     private final Consumer<RunEvent> out;
     private final boolean quiet;
+
+    /** The run's API usage, shared with its setup sink: the reader pays for both. */
+    private final java.util.concurrent.atomic.AtomicReference<TokenUsage> usage;
+
     private long outputBytes; // guarded by this
     private boolean stopped; // guarded by this
     private int files; // guarded by this
@@ -32,7 +36,14 @@ final class RunOutput implements RunSink {
             Sessions.Settings settings,
             RandomIds ids,
             Consumer<RunEvent> out) {
-        this(session, runId, settings, ids, out, false);
+        this(
+                session,
+                runId,
+                settings,
+                ids,
+                out,
+                false,
+                new java.util.concurrent.atomic.AtomicReference<>(TokenUsage.NONE));
     }
 
     private RunOutput(
@@ -41,18 +52,31 @@ final class RunOutput implements RunSink {
             Sessions.Settings settings,
             RandomIds ids,
             Consumer<RunEvent> out,
-            boolean quiet) {
+            boolean quiet,
+            java.util.concurrent.atomic.AtomicReference<TokenUsage> usage) {
         this.session = session;
         this.runId = runId;
         this.settings = settings;
         this.ids = ids;
         this.out = out;
         this.quiet = quiet;
+        this.usage = usage;
     }
 
     /** The setup code's sink: only its errors and notices reach the reader. */
     RunOutput setup() {
-        return new RunOutput(session, runId, settings, ids, out, true);
+        return new RunOutput(session, runId, settings, ids, out, true, usage);
+    }
+
+    @Override
+    public void usage(TokenUsage u) {
+        usage.accumulateAndGet(u, TokenUsage::plus);
+    }
+
+    /** What the run (its setup included) cost on a paid API so far, or null if nothing. */
+    TokenUsage usage() {
+        TokenUsage u = usage.get();
+        return u.isEmpty() ? null : u;
     }
 
     @Override

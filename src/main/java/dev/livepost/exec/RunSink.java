@@ -26,4 +26,10 @@ public interface RunSink {
      * @param size its size in bytes, as far as known
      */
     void fileTooLarge(String name, long size);
+
+    /**
+     * Reports what one call of a paid API cost this run ({@code anthropic} executor); the reports
+     * of a run are summed into its {@code done} event. Does nothing by default.
+     */
+    default void usage(TokenUsage usage) {}
 }

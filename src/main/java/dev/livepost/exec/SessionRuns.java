@@ -80,7 +80,7 @@ final class SessionRuns {
             RunOutcome outcome = s.setupDue ? setup(run, s, sink) : null;
             if (outcome == null) {
                 if (run.interrupted()) {
-                    return done(new RunOutcome.Finished(RunStatus.INTERRUPTED, 130), start);
+                    return done(new RunOutcome.Finished(RunStatus.INTERRUPTED, 130), sink, start);
                 }
                 outcome = s.backend().run(new RunRequest(run.id(), run.source(), s.timeout), sink);
             } else if (outcome instanceof RunOutcome.Finished f && f.lost() == null) {
@@ -105,7 +105,7 @@ final class SessionRuns {
             } else if (f.status() == RunStatus.TIMEOUT) {
                 sink.emit(new RunEvent.Notice(Notices.timedOut(s.timeout)));
             }
-            return done(f, start);
+            return done(f, sink, start);
         }
     }
 
@@ -165,9 +165,12 @@ final class SessionRuns {
                 || e instanceof RunEvent.Text;
     }
 
-    private static RunEvent done(RunOutcome.Finished f, long start) {
+    private static RunEvent done(RunOutcome.Finished f, RunOutput sink, long start) {
         return new RunEvent.Done(
-                f.status(), f.exitCode(), Duration.ofNanos(System.nanoTime() - start).toMillis());
+                f.status(),
+                f.exitCode(),
+                Duration.ofNanos(System.nanoTime() - start).toMillis(),
+                sink.usage());
     }
 
     private static String status(RunEvent last) {

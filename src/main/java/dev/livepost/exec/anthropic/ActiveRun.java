@@ -4,7 +4,10 @@ import com.anthropic.core.http.StreamResponse;
 import dev.livepost.exec.RunEvent;
 import dev.livepost.exec.RunOutcome;
 import dev.livepost.exec.RunSink;
+import dev.livepost.exec.TokenUsage;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The state of one run in progress, shared between the thread reading the response stream and the
@@ -15,6 +18,8 @@ final class ActiveRun {
     final GuardedSink sink;
     private volatile StreamResponse<?> stream;
     volatile boolean stopped;
+    private final AtomicReference<TokenUsage> spent = new AtomicReference<>(TokenUsage.NONE);
+    private final AtomicInteger requests = new AtomicInteger();
 
     ActiveRun(RunSink sink) {
         this.sink = new GuardedSink(sink);
@@ -25,6 +30,21 @@ final class ActiveRun {
         if (stopped) {
             s.close();
         }
+    }
+
+    /** Counts one API request of this run and what it used. */
+    void spent(TokenUsage usage) {
+        requests.incrementAndGet();
+        spent.accumulateAndGet(usage, TokenUsage::plus);
+    }
+
+    /** What the run's API requests used so far. */
+    TokenUsage spent() {
+        return spent.get();
+    }
+
+    int requests() {
+        return requests.get();
     }
 
     void check() {

@@ -9,6 +9,9 @@ import dev.livepost.exec.Executor;
 import dev.livepost.exec.ExecutorHealth;
 import dev.livepost.exec.ExecutorSession;
 import dev.livepost.exec.SessionSpec;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -45,6 +48,9 @@ public final class AnthropicExecutor implements Executor {
             Config.Anthropic config,
             ObjectMapper json,
             FileFetcher files,
+            Uploads uploads,
+            Requests requests,
+            Billing billing,
             ExecutorService pool,
             Tuning tuning) {}
 
@@ -53,10 +59,18 @@ public final class AnthropicExecutor implements Executor {
     private volatile boolean closed;
 
     public AnthropicExecutor(Config config) {
-        this(config, Tuning.defaults());
+        this(config, Tuning.defaults(), new SimpleMeterRegistry(), Clock.systemUTC());
     }
 
     public AnthropicExecutor(Config config, Tuning tuning) {
+        this(config, tuning, new SimpleMeterRegistry(), Clock.systemUTC());
+    }
+
+    /**
+     * @param metrics where token usage and cost are counted
+     * @param clock the clock of the daily budget's UTC day and of upload retries
+     */
+    public AnthropicExecutor(Config config, Tuning tuning, MeterRegistry metrics, Clock clock) {
         this.config = config.anthropic();
         if (this.config.apiKey() == null) {
             this.ctx = null;
@@ -91,6 +105,12 @@ public final class AnthropicExecutor implements Executor {
                         this.config,
                         new ObjectMapper(),
                         new FileFetcher(client, config.limits().maxFileBytes()),
+                        new Uploads(client, pool, clock),
+                        new Requests(this.config),
+                        new Billing(
+                                this.config.model(),
+                                new DailyBudget(this.config.dailyBudget(), clock),
+                                metrics),
                         pool,
                         tuning);
     }
@@ -112,7 +132,15 @@ public final class AnthropicExecutor implements Executor {
                             + " execution.");
         }
         return ExecutorHealth.ok(
-                "Anthropic code execution, model " + config.model() + " at " + config.baseUrl());
+                "Anthropic code execution ("
+                        + config.tool()
+                        + "), model "
+                        + config.model()
+                        + " at "
+                        + config.baseUrl()
+                        + (config.dailyBudget() > 0
+                                ? ", daily budget " + config.dailyBudget() + " tokens"
+                                : ""));
     }
 
     /** Prompt artifacts: Claude writes and runs the code in the session's container. */

@@ -1,9 +1,6 @@
 package dev.livepost.exec.anthropic;
 
-import com.anthropic.models.beta.messages.BetaCodeExecutionTool20250825;
-import com.anthropic.models.beta.messages.BetaContainerParams;
 import com.anthropic.models.beta.messages.BetaMessage;
-import com.anthropic.models.beta.messages.BetaSkillParams;
 import com.anthropic.models.beta.messages.MessageCreateParams;
 import dev.livepost.exec.ExecutorSession;
 import dev.livepost.exec.RunOutcome;
@@ -12,6 +9,7 @@ import dev.livepost.exec.RunSink;
 import dev.livepost.exec.RunStatus;
 import dev.livepost.exec.SessionSpec;
 import dev.livepost.exec.StateLoss;
+import dev.livepost.exec.TokenUsage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +18,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One reader session on Anthropic's code execution: one container, reused by every run (its id
@@ -29,6 +29,14 @@ import java.util.concurrent.TimeoutException;
  * dev.livepost.exec.Sessions}).
  */
 final class AnthropicSession implements ExecutorSession {
+    private static final Logger log = LoggerFactory.getLogger(AnthropicSession.class);
+
+    /**
+     * Longer code goes by upload, not in the command: Claude would type each character of it
+     * (output tokens, time, and chances to mistype it).
+     */
+    static final int INLINE_CODE_MAX = 1500;
+
     private final AnthropicExecutor.Context ctx;
     private final SessionSpec spec;
     private volatile String containerId;
@@ -62,21 +70,38 @@ final class AnthropicSession implements ExecutorSession {
                 request.timeout()
                         .plus(ctx.tuning().apiGrace())
                         .plusSeconds(request.source().length() / 200);
+        RunOutcome outcome;
         try {
-            return active.result.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            outcome = active.result.get(limit.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             // No answer from the API in time; the kernel interrupts an abandoned cell at the
             // next run.
-            return new RunOutcome.Finished(RunStatus.TIMEOUT, null);
+            outcome = new RunOutcome.Finished(RunStatus.TIMEOUT, null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new RunOutcome.Finished(RunStatus.INTERRUPTED, null);
+            outcome = new RunOutcome.Finished(RunStatus.INTERRUPTED, null);
         } catch (ExecutionException e) {
-            return failure(e.getCause(), active);
+            outcome = failure(e.getCause(), active);
         } finally {
             active.stop();
             current = null;
         }
+        TokenUsage spent = active.spent();
+        if (active.requests() > 0) {
+            sink.usage(spent);
+        }
+        ctx.billing().logRun(request.runId(), describe(outcome), active.requests(), spent);
+        return outcome;
+    }
+
+    private static String describe(RunOutcome o) {
+        if (o instanceof RunOutcome.Finished f) {
+            return f.status().wire();
+        }
+        if (o instanceof RunOutcome.Failed f) {
+            return "error " + f.code();
+        }
+        return "state lost (" + ((RunOutcome.Lost) o).why().getClass().getSimpleName() + ")";
     }
 
     @Override
@@ -109,6 +134,7 @@ final class AnthropicSession implements ExecutorSession {
 
     private RunOutcome work(RunRequest request, ActiveRun active) {
         try {
+            ctx.billing().check();
             return spec.prompt() ? prompt(request, active) : code(request, active);
         } catch (UpstreamException e) {
             return active.stopped
@@ -117,43 +143,112 @@ final class AnthropicSession implements ExecutorSession {
         }
     }
 
+    /**
+     * Code mode. The kernel goes by upload on a container's first run, and code longer than {@link
+     * #INLINE_CODE_MAX} always does; when the Files API fails, or the container did not get the
+     * upload, the run is sent again with everything inline (and a log line says why). An upload the
+     * API no longer knows is uploaded again, once.
+     */
     private RunOutcome code(RunRequest request, ActiveRun active) {
         var out = new ToolOutput(active.sink, ctx.files());
-        boolean bootstrap = !kernelShipped;
-        String command =
-                bootstrap
-                        ? KernelCommand.bootstrap(request.source(), request.timeout())
-                        : KernelCommand.run(request.source(), request.timeout());
-        var listener = new CodeRun(command, bootstrap, out, ctx.json());
-        try {
-            exchange(codeRequest(command), listener, active);
-        } catch (UpstreamException e) {
-            if (!listener.answered() && !listener.missingKernel()) {
-                throw e;
+        boolean inline = false;
+        boolean reuploaded = false;
+        for (int attempt = 0; ; attempt++) {
+            var uploads = new ArrayList<Uploads.File>();
+            KernelCommand.Kernel kernel = kernel(inline, uploads);
+            KernelCommand.Code code = code(request.source(), inline, uploads);
+            String command = KernelCommand.command(kernel, code, request.timeout());
+            boolean warm = kernel instanceof KernelCommand.Kernel.Present;
+            var listener = new CodeRun(command, !warm, out, ctx.json());
+            try {
+                exchange(
+                        ctx.requests().code(command, uploads),
+                        listener,
+                        active,
+                        !uploads.isEmpty());
+            } catch (UpstreamException e) {
+                if (!reuploaded
+                        && !uploads.isEmpty()
+                        && !listener.answered()
+                        && ApiErrors.fileGone(e.getCause())) {
+                    uploads.forEach(ctx.uploads()::forget);
+                    reuploaded = true;
+                    continue;
+                }
+                if (!listener.answered()
+                        && !listener.missingKernel()
+                        && !listener.missingUpload()) {
+                    throw e;
+                }
+                // The code ran and its whole result arrived; what failed after it was only
+                // Claude's closing words, so the run is over as the code ended it.
+            } catch (ContainerGone gone) {
+                return containerLost();
             }
-            // The code ran and its whole result arrived; what failed after it was only
-            // Claude's closing words, so the run is over as the code ended it.
-        } catch (ContainerGone gone) {
-            return containerLost();
+            if (listener.missingUpload() && !inline && attempt < 2) {
+                log.warn(
+                        "the container {} had no {} in $INPUT_DIR; sending the run again with"
+                                + " everything inline",
+                        containerId,
+                        uploads.stream().map(Uploads.File::name).toList());
+                inline = true;
+                continue;
+            }
+            if (listener.missingKernel()) {
+                return containerLost(); // a reset container: neither our script nor the files left
+            }
+            if (listener.answered()) {
+                kernelShipped = true;
+            }
+            return listener.outcome();
         }
-        if (listener.missingKernel()) {
-            return containerLost(); // a reset container: neither our script nor the files are left
+    }
+
+    /** Where the kernel comes from in this run's command; adds its upload to {@code uploads}. */
+    private KernelCommand.Kernel kernel(boolean inline, List<Uploads.File> uploads) {
+        if (kernelShipped) {
+            return new KernelCommand.Kernel.Present();
         }
-        if (listener.answered()) {
-            kernelShipped = true;
+        Uploads.File f = inline ? null : upload(Uploads.kernelName(), KernelCommand.KERNEL_SOURCE);
+        if (f == null) {
+            return new KernelCommand.Kernel.Inline();
         }
-        return listener.outcome();
+        uploads.add(f);
+        return new KernelCommand.Kernel.Upload(f.name());
+    }
+
+    /** How the reader's code travels in this run's command; adds its upload to {@code uploads}. */
+    private KernelCommand.Code code(String source, boolean inline, List<Uploads.File> uploads) {
+        Uploads.File f =
+                inline || source.length() <= INLINE_CODE_MAX
+                        ? null
+                        : upload(Uploads.codeName(source), source);
+        if (f == null) {
+            return new KernelCommand.Code.Verbatim(source);
+        }
+        uploads.add(f);
+        return new KernelCommand.Code.Upload(f.name());
+    }
+
+    private Uploads.File upload(String name, String content) {
+        try {
+            return ctx.uploads().upload(name, content);
+        } catch (Uploads.UploadFailed e) {
+            return null; // logged by Uploads; the content goes inline
+        }
     }
 
     private RunOutcome prompt(RunRequest request, ActiveRun active) {
         var out = new ToolOutput(active.sink, ctx.files());
         var listener = new PromptRun(out);
-        MessageCreateParams.Builder base =
-                base(Prompts.PROMPT_SYSTEM, ctx.tuning().promptMaxTokens())
-                        .addUserMessage(request.source());
         Exchange result;
         try {
-            result = exchange(base, listener, active);
+            result =
+                    exchange(
+                            ctx.requests().prompt(request.source(), ctx.tuning().promptMaxTokens()),
+                            listener,
+                            active,
+                            false);
         } catch (ContainerGone gone) {
             return containerLost();
         }
@@ -167,65 +262,34 @@ final class AnthropicSession implements ExecutorSession {
         return new RunOutcome.Lost(new StateLoss.ContainerReplaced());
     }
 
-    private MessageCreateParams.Builder codeRequest(String command) {
-        long maxTokens = Math.min(64_000, 1024 + command.length() / 2);
-        return base(Prompts.CODE_SYSTEM, maxTokens).addUserMessage(Prompts.codeMessage(command));
-    }
-
-    private MessageCreateParams.Builder base(String system, long maxTokens) {
-        return MessageCreateParams.builder()
-                .model(ctx.config().model())
-                .maxTokens(maxTokens)
-                .system(system)
-                .addTool(BetaCodeExecutionTool20250825.builder().build())
-                .addBeta(AnthropicExecutor.CODE_EXECUTION_BETA)
-                .addBeta(FileFetcher.FILES_BETA)
-                .addBeta(AnthropicExecutor.SKILLS_BETA);
-    }
-
-    private void applyContainer(MessageCreateParams.Builder b) {
-        String id = containerId;
-        if (id == null && spec.skills().isEmpty()) {
-            return;
-        }
-        var container = BetaContainerParams.builder();
-        if (id != null) {
-            container.id(id);
-        }
-        if (!spec.skills().isEmpty()) {
-            List<BetaSkillParams> skills = new ArrayList<>();
-            for (String s : spec.skills()) {
-                skills.add(
-                        BetaSkillParams.builder()
-                                .type(BetaSkillParams.Type.ANTHROPIC)
-                                .skillId(s)
-                                .version("latest")
-                                .build());
-            }
-            container.skills(skills);
-        }
-        b.container(container.build());
-    }
-
     /** One request and its {@code pause_turn} continuations. */
     private record Exchange(StreamReader.Turn turn, int continuations) {}
 
+    /**
+     * @param withUpload whether the request carries uploads (a dead container named with one has
+     *     been answered with a 500)
+     */
     private Exchange exchange(
-            MessageCreateParams.Builder request, StreamReader.Listener listener, ActiveRun active) {
+            MessageCreateParams.Builder request,
+            StreamReader.Listener listener,
+            ActiveRun active,
+            boolean withUpload) {
         List<BetaMessage> paused = new ArrayList<>();
         boolean retried = false;
         while (true) {
             active.check();
+            ctx.billing().check();
             MessageCreateParams.Builder b = request.build().toBuilder();
             paused.forEach(b::addMessage);
-            applyContainer(b);
+            Requests.container(b, containerId, spec.skills());
             StreamReader.Turn turn;
+            var reader = new StreamReader(ctx.json(), listener);
             try (var stream = ctx.client().beta().messages().createStreaming(b.build())) {
                 active.attach(stream);
-                turn = new StreamReader(ctx.json(), listener).read(stream);
+                turn = reader.read(stream);
             } catch (RuntimeException e) {
                 active.check();
-                if (containerId != null && ApiErrors.containerGone(e)) {
+                if (containerId != null && ApiErrors.containerGone(e, withUpload)) {
                     throw new ContainerGone(e);
                 }
                 var wait = ApiErrors.retryAfter(e);
@@ -237,6 +301,10 @@ final class AnthropicSession implements ExecutorSession {
                     continue;
                 }
                 throw ApiErrors.translate(e);
+            } finally {
+                var t = reader.tokens();
+                active.spent(
+                        ctx.billing().charge(t.input(), t.output(), t.cacheRead(), t.cacheWrite()));
             }
             active.check();
             if (!turn.complete()) {

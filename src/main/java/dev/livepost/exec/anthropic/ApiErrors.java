@@ -14,20 +14,49 @@ import java.util.Optional;
 final class ApiErrors {
     private ApiErrors() {}
 
-    /** Whether a failed request named a container that no longer exists (expired or unknown). */
-    static boolean containerGone(RuntimeException e) {
+    /**
+     * Whether a failed request that named a container failed because that container is gone
+     * (expired, unknown): a 404 (unless about a file or the model), a 400 saying so, or a 500 on a
+     * request that also carried an upload, as Anthropic's API has answered for a dead container.
+     */
+    static boolean containerGone(RuntimeException e, boolean withUpload) {
         if (!(e instanceof AnthropicServiceException s) || e instanceof SseException) {
             return false;
         }
         int status = s.statusCode();
-        String message = s.apiMessage().orElse("").toLowerCase(Locale.ROOT);
-        return (status == 400 || status == 404)
+        String message = message(s);
+        if (fileGone(e) || message.contains("model")) {
+            return false;
+        }
+        if (status == 404 || (status == 500 && withUpload)) {
+            return true;
+        }
+        return status == 400
                 && message.contains("container")
                 && (message.contains("expired")
                         || message.contains("not found")
                         || message.contains("does not exist")
                         || message.contains("unknown")
                         || message.contains("invalid"));
+    }
+
+    /** Whether a request failed because a file it named (an upload) is not known to the API. */
+    static boolean fileGone(Throwable e) {
+        if (!(e instanceof AnthropicServiceException s) || e instanceof SseException) {
+            return false;
+        }
+        String message = message(s);
+        return (s.statusCode() == 404 || s.statusCode() == 400)
+                && message.contains("file")
+                && !message.contains("container")
+                && (message.contains("not found")
+                        || message.contains("does not exist")
+                        || message.contains("deleted")
+                        || message.contains("invalid"));
+    }
+
+    private static String message(AnthropicServiceException s) {
+        return s.apiMessage().orElse("").toLowerCase(Locale.ROOT);
     }
 
     /** How long a 429 asks us to wait, if it says. */

@@ -22,6 +22,7 @@ final class CodeRun implements StreamReader.Listener {
     private String toolUseId;
     private RunOutcome outcome;
     private boolean missingKernel;
+    private boolean missingUpload;
 
     CodeRun(String command, boolean bootstrap, ToolOutput out, ObjectMapper json) {
         this.command = command;
@@ -30,9 +31,14 @@ final class CodeRun implements StreamReader.Listener {
         this.json = json;
     }
 
-    /** The container had no kernel script: run again with {@link KernelCommand#bootstrap}. */
+    /** The container had no kernel script: it was reset, and the kernel must be shipped again. */
     boolean missingKernel() {
         return missingKernel;
+    }
+
+    /** An upload the command copies was not in {@code $INPUT_DIR}; nothing of the code ran. */
+    boolean missingUpload() {
+        return missingUpload;
     }
 
     /** Whether the kernel answered (so its script is in the container). */
@@ -93,6 +99,11 @@ final class CodeRun implements StreamReader.Listener {
         var result = content.asBetaBashCodeExecutionResultBlock();
         if (!bootstrap && KernelCommand.missingKernel(result.returnCode(), result.stderr())) {
             missingKernel = true;
+            outcome = null;
+            return;
+        }
+        if (KernelCommand.missingUpload(result.returnCode(), result.stderr())) {
+            missingUpload = true;
             outcome = null;
             return;
         }

@@ -13,76 +13,100 @@ import java.util.Optional;
 
 /**
  * The bash commands that run a reader's code in the container's long-lived Livepost kernel ({@link
- * KernelScripts#anthropic()}, shipped as {@code lp.py}), and the status line the kernel appends to
- * stderr. The code travels verbatim in a quoted here-document (no expansion, no re-encoding), so
- * the command Claude is asked to run is the reader's code plus two short lines. Immutable;
- * thread-safe.
+ * KernelScripts#anthropic()}, kept as {@code lp.py}), and the status line the kernel appends to
+ * stderr. Claude types every character of a command as tool input (billed as output tokens, and
+ * each one a chance to mistype), so commands are short: the kernel arrives as an upload in {@code
+ * $INPUT_DIR} and is copied into place, and long code does too; only short code travels verbatim in
+ * a quoted here-document (no expansion, no re-encoding). Immutable; thread-safe.
  */
 final class KernelCommand {
     static final String DIR = "/tmp/.livepost";
     static final String SCRIPT = DIR + "/lp.py";
 
-    /** Exit status of the short command when the kernel script is not in the container. */
-    static final int NO_KERNEL = 86;
+    /** Exit status of a command whose upload was not in {@code $INPUT_DIR}. */
+    static final int NO_UPLOAD = 87;
 
-    static final String NO_KERNEL_MESSAGE = "livepost: no kernel";
+    static final String KERNEL_SOURCE = KernelScripts.anthropic();
     private static final String STATUS_PREFIX = "\nLIVEPOST-STATUS ";
-    private static final String KERNEL_SOURCE = KernelScripts.anthropic();
+    private static final String NO_SCRIPT = "can't open file '" + SCRIPT + "'";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private KernelCommand() {}
 
     /**
-     * Runs {@code code} in the kernel of earlier runs ({@code warm}), assuming its script is in the
-     * container. When that kernel is gone, a fresh one is started and the code is not run: the
-     * status is {@code not_run}, lost {@code restarted}.
+     * Where the kernel script comes from in a command.
+     *
+     * <p>{@link Present}: already in the container (a later run); {@link Upload}: copied from the
+     * upload of that name in {@code $INPUT_DIR}; {@link Inline}: written from a here-document that
+     * holds the whole script (the fallback when uploads fail, about 10 KB).
      */
-    static String run(String code, Duration timeout) {
-        return "[ -f "
-                + SCRIPT
-                + " ] || { echo '"
-                + NO_KERNEL_MESSAGE
-                + "' >&2; exit "
-                + NO_KERNEL
-                + "; }\n"
-                + client(code, timeout, "warm");
+    sealed interface Kernel {
+        record Present() implements Kernel {}
+
+        record Upload(String name) implements Kernel {}
+
+        record Inline() implements Kernel {}
+    }
+
+    /** The reader's code: verbatim in the command, or the upload of that name. */
+    sealed interface Code {
+        record Verbatim(String source) implements Code {}
+
+        record Upload(String name) implements Code {}
     }
 
     /**
-     * Ships the kernel script into the container, then runs {@code code} ({@code fresh}: in the
-     * running kernel if there is one, else in a new one).
+     * The command that makes sure of the kernel and runs the code. With {@link Kernel.Present} it
+     * runs in the kernel of earlier runs ({@code warm}): when that kernel is gone a fresh one is
+     * started and the code is not run (status {@code not_run}, lost {@code restarted}), and when
+     * the script itself is gone python says so ({@link #missingKernel}). Otherwise the script is
+     * put in place first and the code runs {@code fresh}: in the running kernel if there is one,
+     * else in a new one.
      */
-    static String bootstrap(String code, Duration timeout) {
-        String eof = delimiter("LIVEPOST_KERNEL", KERNEL_SOURCE);
-        return "mkdir -p "
-                + DIR
-                + " && cat > "
-                + SCRIPT
-                + " <<'"
-                + eof
-                + "'\n"
-                + KERNEL_SOURCE
-                + (KERNEL_SOURCE.endsWith("\n") ? "" : "\n")
-                + eof
-                + "\n"
-                + client(code, timeout, "fresh");
+    static String command(Kernel kernel, Code code, Duration timeout) {
+        String mode = kernel instanceof Kernel.Present ? "warm" : "fresh";
+        return install(kernel) + client(code, timeout, mode);
     }
 
-    private static String client(String code, Duration timeout, String mode) {
-        String eof = delimiter("LIVEPOST_CODE", code);
+    private static String install(Kernel kernel) {
+        if (kernel instanceof Kernel.Upload u) {
+            return "mkdir -p "
+                    + DIR
+                    + "&&cp \"$INPUT_DIR/"
+                    + u.name()
+                    + "\" "
+                    + SCRIPT
+                    + "||exit "
+                    + NO_UPLOAD
+                    + "\n";
+        }
+        if (kernel instanceof Kernel.Inline) {
+            String eof = delimiter("LIVEPOST_KERNEL", KERNEL_SOURCE);
+            return "mkdir -p "
+                    + DIR
+                    + " && cat > "
+                    + SCRIPT
+                    + " <<'"
+                    + eof
+                    + "'\n"
+                    + KERNEL_SOURCE
+                    + (KERNEL_SOURCE.endsWith("\n") ? "" : "\n")
+                    + eof
+                    + "\n";
+        }
+        return "";
+    }
+
+    private static String client(Code code, Duration timeout, String mode) {
         long seconds = Math.max(1, timeout.toSeconds());
-        return "python3 "
-                + SCRIPT
-                + " run "
-                + seconds
-                + " "
-                + mode
-                + " <<'"
-                + eof
-                + "'\n"
-                + code
-                + (code.endsWith("\n") ? "" : "\n")
-                + eof;
+        String head = "python3 " + SCRIPT + " run " + seconds + " " + mode;
+        if (code instanceof Code.Upload u) {
+            String file = "\"$INPUT_DIR/" + u.name() + "\"";
+            return "test -f " + file + "||exit " + NO_UPLOAD + "\n" + head + " <" + file;
+        }
+        String source = ((Code.Verbatim) code).source();
+        String eof = delimiter("LP", source);
+        return head + " <<'" + eof + "'\n" + source + (source.endsWith("\n") ? "" : "\n") + eof;
     }
 
     /** A here-document end marker that cannot occur as a line of {@code body}. */
@@ -101,9 +125,14 @@ final class KernelCommand {
         return b;
     }
 
-    /** Whether the short command found no kernel script (a new or reset container). */
+    /** Whether a warm command found no kernel script (a new or reset container). */
     static boolean missingKernel(long returnCode, String stderr) {
-        return returnCode == NO_KERNEL && stderr.strip().equals(NO_KERNEL_MESSAGE);
+        return returnCode == 2 && stderr.contains(NO_SCRIPT) && !stderr.contains(STATUS_PREFIX);
+    }
+
+    /** Whether a command found no upload in {@code $INPUT_DIR} (nothing of the code ran). */
+    static boolean missingUpload(long returnCode, String stderr) {
+        return returnCode == NO_UPLOAD && !stderr.contains(STATUS_PREFIX);
     }
 
     /**

@@ -11,7 +11,8 @@ final class Prompts {
     static final String CODE_SYSTEM =
             """
             You are the execution backend of a blog's code runner. The user message holds one \
-            bash command between <command> and </command>. Call the bash_code_execution tool \
+            bash command between <command> and </command>, and may attach files the command \
+            reads from $INPUT_DIR. Call the bash_code_execution tool \
             exactly once with that command as its input, character for character: do not \
             change, fix, reformat, shorten or explain it, and run nothing else. After the tool \
             result arrives, reply with the single word: done.""";
@@ -21,8 +22,10 @@ final class Prompts {
             You are helping a reader of a technical blog. Do what the reader asks by writing and \
             running code with the code execution tool, then answer briefly. Python 3 with numpy, \
             pandas and matplotlib is available. Save plots and any files the reader should get \
-            in /tmp/outputs (create it if needed); they are shown to the reader. Files from \
-            earlier requests of this reader may still be in the container.""";
+            in the folder named by the environment variable OUTPUT_DIR (in Python: \
+            os.environ["OUTPUT_DIR"]; in bash: "$OUTPUT_DIR"); only files saved there reach the \
+            reader, and they are shown as they are saved. Files from earlier requests of this \
+            reader may still be in the container.""";
 
     static String codeMessage(String command) {
         return "<command>\n" + command + "\n</command>";

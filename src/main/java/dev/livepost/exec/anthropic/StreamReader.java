@@ -44,7 +44,17 @@ final class StreamReader {
     record Turn(String stopReason, String containerId, BetaMessage message, boolean complete) {}
 
     private final ObjectMapper json;
+
+    /**
+     * The token counts a response reported, as far as it got: {@code message_start} gives the input
+     * side, each {@code message_delta} the counts so far (cumulative, per the docs).
+     */
+    record Tokens(long input, long output, long cacheRead, long cacheWrite) {
+        static final Tokens NONE = new Tokens(0, 0, 0, 0);
+    }
+
     private final Listener listener;
+    private Tokens tokens = Tokens.NONE;
     private final BetaMessageAccumulator accumulator = BetaMessageAccumulator.create();
     private final Map<Long, ToolCall> calls = new HashMap<>();
     private String stopReason;
@@ -66,9 +76,22 @@ final class StreamReader {
         return new Turn(stopReason, containerId, message, complete);
     }
 
+    /** What the response reported using so far; also after the stream failed. */
+    Tokens tokens() {
+        return tokens;
+    }
+
     private void on(BetaRawMessageStreamEvent event) {
         if (event.isMessageStart()) {
-            event.asMessageStart().message().container().ifPresent(c -> containerId = c.id());
+            var message = event.asMessageStart().message();
+            message.container().ifPresent(c -> containerId = c.id());
+            var u = message.usage();
+            tokens =
+                    new Tokens(
+                            u.inputTokens(),
+                            u.outputTokens(),
+                            u.cacheReadInputTokens().orElse(0L),
+                            u.cacheCreationInputTokens().orElse(0L));
         } else if (event.isContentBlockStart()) {
             var start = event.asContentBlockStart();
             started(start.index(), start.contentBlock());
@@ -91,6 +114,13 @@ final class StreamReader {
             var delta = event.asMessageDelta().delta();
             delta.stopReason().ifPresent(r -> stopReason = r.asString());
             delta.container().ifPresent(c -> containerId = c.id());
+            var u = event.asMessageDelta().usage();
+            tokens =
+                    new Tokens(
+                            u.inputTokens().orElse(tokens.input()),
+                            u.outputTokens(),
+                            u.cacheReadInputTokens().orElse(tokens.cacheRead()),
+                            u.cacheCreationInputTokens().orElse(tokens.cacheWrite()));
         } else if (event.isMessageStop()) {
             complete = true;
         }
