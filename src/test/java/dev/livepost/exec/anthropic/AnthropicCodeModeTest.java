@@ -41,9 +41,14 @@ class AnthropicCodeModeTest extends FakeApiTest {
         assertThat(request.body().has("container")).isFalse();
         assertThat(request.body().path("tools").get(0).path("type").asText())
                 .isEqualTo("code_execution_20250825");
+        // The kernel came by upload: the command Claude types is short.
         assertThat(command(request))
                 .contains("print('hello')")
-                .contains("cat > /tmp/.livepost/lp.py");
+                .contains("cp \"$INPUT_DIR/lp-")
+                .hasSizeLessThan(400);
+        assertThat(uploads(request)).hasSize(1);
+        assertThat(request.body().path("system").get(0).path("cache_control").path("type").asText())
+                .isEqualTo("ephemeral");
     }
 
     @Test
@@ -60,10 +65,12 @@ class AnthropicCodeModeTest extends FakeApiTest {
         assertThat(sink.notices()).isEmpty();
         assertThat(fake.containerCount()).isEqualTo(1);
         var second = fake.lastMessageRequest();
-        assertThat(second.body().path("container").path("id").asText()).isEqualTo(s.containerId());
+        // Without skills the container is named by its id alone.
+        assertThat(second.body().path("container").asText()).isEqualTo(s.containerId());
         assertThat(command(second))
                 .doesNotContain("def serve")
-                .startsWith("[ -f /tmp/.livepost/lp.py ]");
+                .startsWith("python3 /tmp/.livepost/lp.py run ");
+        assertThat(uploads(second)).isEmpty();
         assertThat(fake.violations).isEmpty();
     }
 
@@ -172,9 +179,10 @@ class AnthropicCodeModeTest extends FakeApiTest {
         assertThat(s.containerId()).isNotEqualTo(old).isNotNull();
         var tries = fake.messageRequests().subList(before, fake.messageRequests().size());
         assertThat(tries).hasSize(2);
-        assertThat(tries.get(0).body().path("container").path("id").asText()).isEqualTo(old);
+        assertThat(tries.get(0).body().path("container").asText()).isEqualTo(old);
         assertThat(tries.get(1).body().has("container")).isFalse();
-        assertThat(command(tries.get(1))).contains("def serve");
+        assertThat(command(tries.get(1))).contains("cp \"$INPUT_DIR/lp-");
+        assertThat(uploads(tries.get(1))).hasSize(1);
     }
 
     @Test

@@ -36,8 +36,10 @@ class AnthropicPromptModeTest extends FakeApiTest {
         assertThat(sink.stdout()).isEqualTo("5\n");
         var kinds = sink.events.stream().map(RunEvent::event).distinct().toList();
         assertThat(kinds).containsExactly("text", "code", "stdout");
-        assertThat(fake.lastMessageRequest().body().path("system").asText())
-                .contains("/tmp/outputs");
+        // The prompt tells Claude where files must go to come back: $OUTPUT_DIR, not a path.
+        assertThat(fake.lastMessageRequest().body().path("system").get(0).path("text").asText())
+                .contains("OUTPUT_DIR")
+                .doesNotContain("/tmp/outputs");
         assertThat(fake.violations).isEmpty();
     }
 
@@ -52,7 +54,7 @@ class AnthropicPromptModeTest extends FakeApiTest {
         assertThat(fake.messageRequests()).hasSize(2);
         JsonNode messages = fake.lastMessageRequest().body().path("messages");
         assertThat(messages.get(messages.size() - 1).path("role").asText()).isEqualTo("assistant");
-        assertThat(fake.lastMessageRequest().body().path("container").path("id").asText())
+        assertThat(fake.lastMessageRequest().body().path("container").asText())
                 .isEqualTo(s.containerId());
         assertThat(sink.stdout()).isEqualTo("3\n");
         assertThat(sink.files).containsKey("words.png");

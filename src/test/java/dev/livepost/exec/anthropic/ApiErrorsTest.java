@@ -6,6 +6,7 @@ import com.anthropic.core.JsonValue;
 import com.anthropic.core.http.Headers;
 import com.anthropic.errors.AnthropicIoException;
 import com.anthropic.errors.BadRequestException;
+import com.anthropic.errors.InternalServerException;
 import com.anthropic.errors.NotFoundException;
 import com.anthropic.errors.RateLimitException;
 import java.time.Duration;
@@ -24,25 +25,41 @@ class ApiErrorsTest {
     @CsvSource(
             delimiter = '|',
             value = {
-                "400|Container 'container_01' has expired|true",
-                "404|container_id container_01 not found|true",
-                "400|container: container_01 does not exist|true",
-                "400|max_tokens: must be at least 1|false",
-                "400|The skill 'pdfx' is invalid|false",
+                "400|Container 'container_01' has expired|false|true",
+                "404|container_id container_01 not found|false|true",
+                "404|Not found|false|true",
+                "400|container: container_01 does not exist|false|true",
+                "500|Internal server error|true|true",
+                "500|Internal server error|false|false",
+                "404|File not found: file_01|true|false",
+                "404|model: claude-nope not found|false|false",
+                "400|max_tokens: must be at least 1|false|false",
+                "400|The skill 'pdfx' is invalid|false|false",
             })
-    void aGoneContainerIsToldApartFromOtherRequestErrors(int status, String message, boolean gone) {
+    void aGoneContainerIsToldApartFromOtherRequestErrors(
+            int status, String message, boolean withUpload, boolean gone) {
         RuntimeException e =
-                status == 404
-                        ? NotFoundException.builder()
-                                .headers(Headers.builder().build())
-                                .body(body("not_found_error", message))
-                                .build()
-                        : BadRequestException.builder()
-                                .headers(Headers.builder().build())
-                                .body(body("invalid_request_error", message))
-                                .build();
+                switch (status) {
+                    case 404 ->
+                            NotFoundException.builder()
+                                    .headers(Headers.builder().build())
+                                    .body(body("not_found_error", message))
+                                    .build();
+                    case 500 ->
+                            InternalServerException.builder()
+                                    .statusCode(500)
+                                    .headers(Headers.builder().build())
+                                    .body(body("api_error", message))
+                                    .build();
+                    default ->
+                            BadRequestException.builder()
+                                    .headers(Headers.builder().build())
+                                    .body(body("invalid_request_error", message))
+                                    .build();
+                };
 
-        assertThat(ApiErrors.containerGone(e)).isEqualTo(gone);
+        assertThat(ApiErrors.containerGone(e, withUpload)).isEqualTo(gone);
+        assertThat(ApiErrors.fileGone(e)).isEqualTo(message.startsWith("File not found"));
     }
 
     @Test

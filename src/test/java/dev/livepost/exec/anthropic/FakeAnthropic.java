@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.livepost.exec.FileNames;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -14,7 +13,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -30,11 +28,17 @@ import java.util.regex.Pattern;
 /**
  * A stand-in for Anthropic's API on loopback that speaks its wire protocol: {@code POST
  * /v1/messages} answered as {@code text/event-stream} with the documented events and blocks, JSON
- * error bodies with their statuses, and the Files API. Bash commands really run, each container
- * being a session of the real local executor's sandbox ({@link SandboxContainer}). Its "model"
- * obeys Livepost's code-mode system prompt (runs exactly the command it is given) and in prompt
- * mode follows a script: it counts the words of the request with a Python file it writes and runs.
- * It checks the headers and body shape of every request and records requests and violations for the
+ * error bodies with their statuses, and the Files API ({@link FakeFiles}). As Anthropic's API does,
+ * it materialises the {@code container_upload}s a request names in the container's {@code
+ * $INPUT_DIR} for that request only, returns as file ids only files written into the container's
+ * {@code $OUTPUT_DIR}, answers a request naming an unknown container with 404 (500 when the request
+ * also carries an upload), refuses the object form of {@code container} without skills, reports
+ * usage with the tool input counted as output tokens and the cached system prompt as cache reads,
+ * and streams at {@link #tokensPerSecond} when set. Bash commands really run, each container being
+ * a session of the real local executor's sandbox ({@link SandboxContainer}). Its "model" obeys
+ * Livepost's code-mode system prompt (runs exactly the command it is given) and in prompt mode
+ * follows a script: it counts the words of the request with a Python file it writes and runs. It
+ * checks the headers and body shape of every request and records requests and violations for the
  * tests. Thread-safe.
  */
 final class FakeAnthropic implements AutoCloseable {
@@ -83,6 +87,32 @@ final class FakeAnthropic implements AutoCloseable {
     /** Wait for this latch after the first text block (to see events arrive mid-response). */
     record Hold(java.util.concurrent.CountDownLatch release) implements Fault {}
 
+    /** Sends a JSON error body. */
+    interface Errors {
+        void send(HttpExchange ex, int status, String type, String message) throws IOException;
+    }
+
+    /** Tokens the code execution tool's definition adds to every request (a model, not a fact). */
+    static final long TOOL_TOKENS = 1500;
+
+    /** Below this, a prefix is not cached (Anthropic's minimum for Sonnet models). */
+    static final long MIN_CACHED_TOKENS = 1024;
+
+    /**
+     * One answered {@code /v1/messages} request, for the bench.
+     *
+     * @param command code mode: the command Claude was asked to run, else null
+     */
+    record Answered(String command, long outputTokens, long inputTokens) {}
+
+    /** The answered requests, in order. */
+    final List<Answered> answered = new CopyOnWriteArrayList<>();
+
+    /** Output tokens per second of every response; 0 or less: as fast as possible. */
+    volatile double tokensPerSecond;
+
+    private final Set<String> cachedPrefixes = ConcurrentHashMap.newKeySet();
+
     final List<Recorded> requests = new CopyOnWriteArrayList<>();
     final List<String> violations = new CopyOnWriteArrayList<>();
     private final ObjectMapper json = new ObjectMapper();
@@ -90,9 +120,8 @@ final class FakeAnthropic implements AutoCloseable {
     private final ConcurrentLinkedDeque<Fault> faults = new ConcurrentLinkedDeque<>();
     private final Map<String, FakeContainer> containers = new ConcurrentHashMap<>();
     private final Set<String> expired = ConcurrentHashMap.newKeySet();
-    private final Map<String, Path> files = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
-    private final Path filesRoot;
+    final FakeFiles files = new FakeFiles(json, this::newId);
     private final java.util.concurrent.ExecutorService handlers = Executors.newCachedThreadPool();
     private dev.livepost.exec.Executor local; // guarded by this
     private Path localData; // guarded by this
@@ -121,14 +150,10 @@ final class FakeAnthropic implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        try {
-            filesRoot = Files.createTempDirectory("fake-files-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
         server.setExecutor(handlers);
         server.createContext("/v1/messages", this::messages);
-        server.createContext("/v1/files/", this::files);
+        server.createContext("/v1/files", this::files);
+        server.createContext("/fake/", this::control);
         server.start();
     }
 
@@ -242,19 +267,32 @@ final class FakeAnthropic implements AutoCloseable {
                 error(ex, e.status(), e.type(), e.message());
                 return;
             }
-            FakeContainer container = containerFor(ex, body);
+            var uploads = new java.util.LinkedHashMap<String, byte[]>();
+            for (String id : uploadIds(body)) {
+                FakeFiles.Stored upload = files.upload(id);
+                if (upload == null) {
+                    // Checked after the container below in the real API's order? Unknown; a bad
+                    // file and a dead container are never sent together by the executor.
+                    error(ex, 404, "not_found_error", "File not found: " + id);
+                    return;
+                }
+                uploads.put(upload.name(), upload.bytes());
+            }
+            FakeContainer container = containerFor(ex, body, !uploads.isEmpty());
             if (container == null) {
                 return;
             }
-            var sse = new FakeStream(ex, json, this::newId);
+            container.stage(uploads);
+            var sse = new FakeStream(ex, json, this::newId, tokensPerSecond);
+            var input = input(body);
             if (fault instanceof Stall) {
-                sse.messageStart();
+                sse.messageStart(input);
                 while (true) {
                     sse.ping();
                     sleep(200);
                 }
             }
-            String system = body.path("system").asText("");
+            String system = system(body);
             JsonNode messages = body.path("messages");
             JsonNode last = messages.get(messages.size() - 1);
             if (system.contains("character for character")) {
@@ -262,8 +300,11 @@ final class FakeAnthropic implements AutoCloseable {
                 if (!m.matches()) {
                     violations.add("code mode without a <command>: " + text(messages.get(0)));
                 }
-                codeMode(sse, container, m.matches() ? m.group(1) : "true", fault);
+                String command = m.matches() ? m.group(1) : "true";
+                codeMode(sse, input, container, command, fault);
+                answered.add(new Answered(command, sse.outputTokens(), input.tokens()));
             } else {
+                sse.messageStart(input);
                 promptMode(
                         sse,
                         container,
@@ -271,6 +312,7 @@ final class FakeAnthropic implements AutoCloseable {
                         last.path("role").asText().equals("assistant"),
                         last,
                         fault);
+                answered.add(new Answered(null, sse.outputTokens(), input.tokens()));
             }
         } catch (FakeStream.Gone gone) {
             // the client closed the stream: normal for interrupts
@@ -308,19 +350,30 @@ final class FakeAnthropic implements AutoCloseable {
         boolean tool = false;
         for (JsonNode t : body.path("tools")) {
             tool |=
-                    t.path("type").asText().equals("code_execution_20250825")
+                    dev.livepost.Config.ANTHROPIC_TOOLS.contains(t.path("type").asText())
                             && t.path("name").asText().equals("code_execution");
         }
         if (!tool) {
-            violations.add("no code_execution_20250825 tool: " + body.path("tools"));
+            violations.add("no code_execution tool: " + body.path("tools"));
+        }
+        JsonNode system = body.path("system");
+        if (!system.isArray()
+                || system.size() == 0
+                || !system.get(system.size() - 1).path("cache_control").isObject()) {
+            violations.add("the system prompt is not marked for the prompt cache: " + system);
         }
         if (!body.path("model").isTextual() || !body.path("max_tokens").canConvertToLong()) {
             violations.add("model or max_tokens missing");
         }
     }
 
-    private FakeContainer containerFor(HttpExchange ex, JsonNode body) throws IOException {
+    private FakeContainer containerFor(HttpExchange ex, JsonNode body, boolean withUploads)
+            throws IOException {
         JsonNode c = body.path("container");
+        if (c.isObject() && c.path("skills").isEmpty()) {
+            error(ex, 400, "invalid_request_error", "container: must be a string");
+            return null;
+        }
         String id =
                 c.isTextual()
                         ? c.asText()
@@ -332,16 +385,68 @@ final class FakeAnthropic implements AutoCloseable {
         }
         FakeContainer existing = containers.get(id);
         if (existing == null) {
-            error(
-                    ex,
-                    400,
-                    "invalid_request_error",
-                    expired.contains(id)
-                            ? "Container '" + id + "' has expired"
-                            : "Container '" + id + "' not found");
+            // As recorded from Anthropic's API: an unknown container is a 404, a dead one named
+            // together with an upload a bare 500.
+            if (withUploads && expired.contains(id)) {
+                error(ex, 500, "api_error", "Internal server error");
+            } else {
+                error(ex, 404, "not_found_error", "Container '" + id + "' not found");
+            }
             return null;
         }
         return existing;
+    }
+
+    /** The file ids of the request's {@code container_upload} blocks. */
+    private static List<String> uploadIds(JsonNode body) {
+        var ids = new ArrayList<String>();
+        for (JsonNode m : body.path("messages")) {
+            for (JsonNode b : m.path("content")) {
+                if (b.path("type").asText().equals("container_upload")) {
+                    ids.add(b.path("file_id").asText());
+                }
+            }
+        }
+        return ids;
+    }
+
+    private static String system(JsonNode body) {
+        JsonNode system = body.path("system");
+        if (system.isTextual()) {
+            return system.asText();
+        }
+        var sb = new StringBuilder();
+        system.forEach(b -> sb.append(b.path("text").asText("")));
+        return sb.toString();
+    }
+
+    /**
+     * The request's input tokens: the tool definition and the system prompt (one prefix, cached
+     * when marked and long enough: written the first time, read after), then the messages.
+     */
+    private FakeStream.Input input(JsonNode body) {
+        long prefix = TOOL_TOKENS + FakeStream.tokens(system(body).length());
+        long rest = 0;
+        for (JsonNode m : body.path("messages")) {
+            JsonNode content = m.path("content");
+            rest +=
+                    FakeStream.tokens(
+                            content.isTextual()
+                                    ? content.asText().length()
+                                    : content.toString().length());
+        }
+        JsonNode sys = body.path("system");
+        boolean marked =
+                sys.isArray()
+                        && sys.size() > 0
+                        && sys.get(sys.size() - 1).path("cache_control").isObject();
+        if (!marked || prefix < MIN_CACHED_TOKENS) {
+            return new FakeStream.Input(prefix + rest, 0, 0);
+        }
+        String key = body.path("model").asText() + "\n" + body.path("tools") + "\n" + sys;
+        return cachedPrefixes.add(key)
+                ? new FakeStream.Input(rest, 0, prefix)
+                : new FakeStream.Input(rest, prefix, 0);
     }
 
     private static String text(JsonNode message) {
@@ -354,9 +459,14 @@ final class FakeAnthropic implements AutoCloseable {
         return sb.toString();
     }
 
-    private void codeMode(FakeStream sse, FakeContainer container, String command, Fault fault)
+    private void codeMode(
+            FakeStream sse,
+            FakeStream.Input input,
+            FakeContainer container,
+            String command,
+            Fault fault)
             throws IOException {
-        sse.messageStart();
+        sse.messageStart(input);
         sse.ping();
         sse.unknownEvent();
         if (fault instanceof NoTool) {
@@ -401,7 +511,6 @@ final class FakeAnthropic implements AutoCloseable {
             JsonNode last,
             Fault fault)
             throws IOException {
-        sse.messageStart();
         if (!continuing) {
             sse.textBlock("I'll count the words of your request with a small Python script.");
             if (fault instanceof Hold h) {
@@ -419,8 +528,10 @@ final class FakeAnthropic implements AutoCloseable {
                             + "\nprint(len(words))\n"
                             + "if 'plot' in words:\n"
                             + "    import os, matplotlib\n    matplotlib.use('Agg')\n"
-                            + "    import matplotlib.pyplot as plt\n    os.makedirs('/tmp/outputs', exist_ok=True)\n"
-                            + "    plt.plot([len(w) for w in words])\n    plt.savefig('/tmp/outputs/words.png')\n";
+                            + "    import matplotlib.pyplot as plt\n"
+                            + "    plt.plot([len(w) for w in words])\n"
+                            + "    plt.savefig(os.path.join(os.environ['OUTPUT_DIR'],"
+                            + " 'words.png'))\n";
             var input =
                     json.createObjectNode()
                             .put("command", "create")
@@ -506,21 +617,7 @@ final class FakeAnthropic implements AutoCloseable {
             return "";
         }
         var fileIds = new ArrayList<String>();
-        r.outputs()
-                .forEach(
-                        (name, bytes) -> {
-                            String fileId = newId("file");
-                            try {
-                                Path copy =
-                                        Files.createDirectories(filesRoot.resolve(fileId))
-                                                .resolve(name);
-                                Files.write(copy, bytes);
-                                files.put(fileId, copy);
-                            } catch (IOException e) {
-                                throw new UncheckedIOException(e);
-                            }
-                            fileIds.add(fileId);
-                        });
+        r.outputs().forEach((name, bytes) -> fileIds.add(files.output(name, bytes)));
         sse.bashResult(toolId, r.stdout(), r.stderr(), r.returnCode(), fileIds);
         return r.stdout();
     }
@@ -536,7 +633,7 @@ final class FakeAnthropic implements AutoCloseable {
         ex.getResponseBody().write(bytes);
     }
 
-    // ---- /v1/files ---------------------------------------------------------------------------
+    // ---- /v1/files and the fake's own controls ---------------------------------------------
 
     private void files(HttpExchange ex) throws IOException {
         try (ex) {
@@ -553,35 +650,33 @@ final class FakeAnthropic implements AutoCloseable {
             if (!beta.contains("files-api-2025-04-14")) {
                 violations.add("files request without the files beta: " + beta);
             }
-            String rest = path.substring("/v1/files/".length());
-            boolean content = rest.endsWith("/content");
-            String id = content ? rest.substring(0, rest.length() - "/content".length()) : rest;
-            Path file = files.get(id);
-            if (file == null || !Files.exists(file)) {
-                error(ex, 404, "not_found_error", "File not found: " + id);
+            files.handle(ex, this::error);
+        }
+    }
+
+    /**
+     * The fake's own controls, for the bench in another process: {@code GET /fake/answered} (the
+     * answered message requests as JSON), {@code DELETE /fake/answered} (forget them), {@code POST
+     * /fake/uploads/on} and {@code .../off} (whether the Files API takes uploads).
+     */
+    private void control(HttpExchange ex) throws IOException {
+        try (ex) {
+            String path = ex.getRequestURI().getPath();
+            String method = ex.getRequestMethod();
+            byte[] body = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (path.equals("/fake/answered") && method.equals("GET")) {
+                body = json.writeValueAsBytes(answered);
+            } else if (path.equals("/fake/answered") && method.equals("DELETE")) {
+                answered.clear();
+            } else if (path.startsWith("/fake/uploads/") && method.equals("POST")) {
+                files.uploadsEnabled = path.endsWith("/on");
+            } else {
+                error(ex, 404, "not_found_error", "no such control: " + method + " " + path);
                 return;
             }
-            if (content) {
-                byte[] bytes = Files.readAllBytes(file);
-                ex.getResponseHeaders()
-                        .add("content-type", FileNames.mimeOf(file.getFileName().toString()));
-                ex.sendResponseHeaders(200, bytes.length);
-                ex.getResponseBody().write(bytes);
-                return;
-            }
-            ObjectNode meta =
-                    json.createObjectNode()
-                            .put("id", id)
-                            .put("type", "file")
-                            .put("filename", file.getFileName().toString())
-                            .put("mime_type", FileNames.mimeOf(file.getFileName().toString()))
-                            .put("size_bytes", Files.size(file))
-                            .put("created_at", Instant.now().toString())
-                            .put("downloadable", true);
-            byte[] bytes = json.writeValueAsBytes(meta);
             ex.getResponseHeaders().add("content-type", "application/json");
-            ex.sendResponseHeaders(200, bytes.length);
-            ex.getResponseBody().write(bytes);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
         }
     }
 
@@ -598,11 +693,6 @@ final class FakeAnthropic implements AutoCloseable {
             if (localData != null) {
                 deleteTree(localData);
             }
-        }
-        try (var paths = Files.walk(filesRoot)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -75,8 +75,30 @@ abstract class FakeApiTest {
         return s.run(new RunRequest("r", source, timeout), sink);
     }
 
-    String command(FakeAnthropic.Recorded r) {
-        String user = r.body().path("messages").get(0).path("content").asText();
+    /** The command a code-mode request asks Claude to run. */
+    static String command(FakeAnthropic.Recorded r) {
+        var user = new StringBuilder();
+        r.body()
+                .path("messages")
+                .get(0)
+                .path("content")
+                .forEach(b -> user.append(b.path("text").asText("")));
         return user.substring("<command>\n".length(), user.length() - "\n</command>".length());
+    }
+
+    /** The file ids of a request's {@code container_upload} blocks. */
+    static java.util.List<String> uploads(FakeAnthropic.Recorded r) {
+        var ids = new ArrayList<String>();
+        r.body()
+                .path("messages")
+                .get(0)
+                .path("content")
+                .forEach(
+                        b -> {
+                            if (b.path("type").asText().equals("container_upload")) {
+                                ids.add(b.path("file_id").asText());
+                            }
+                        });
+        return ids;
     }
 }

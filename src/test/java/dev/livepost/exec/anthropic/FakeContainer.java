@@ -9,14 +9,16 @@ import java.util.function.BooleanSupplier;
 /**
  * One container of {@link FakeAnthropic}: a sandbox with its own {@code /tmp} where bash commands
  * really run and background processes (the Livepost kernel) live on between commands, as in
- * Anthropic's containers.
+ * Anthropic's containers. As there, a command sees {@code $OUTPUT_DIR} (a folder with a random name
+ * per container: only files written there come back as file ids) and {@code $INPUT_DIR} (holding
+ * the uploads of the request being answered, and only those).
  */
 interface FakeContainer extends AutoCloseable {
 
     /**
      * What one bash command did.
      *
-     * @param outputs files of {@code /tmp/outputs} the command created or changed, by name
+     * @param outputs files of {@code $OUTPUT_DIR} the command created or changed, by name
      */
     record Exec(
             String stdout,
@@ -27,6 +29,12 @@ interface FakeContainer extends AutoCloseable {
             Map<String, byte[]> outputs) {}
 
     String id();
+
+    /** The container's {@code $OUTPUT_DIR}. */
+    String outputDir();
+
+    /** Makes {@code $INPUT_DIR} hold exactly these files (the uploads the request names). */
+    void stage(Map<String, byte[]> uploads);
 
     /** Runs {@code command} with bash; stops it past {@code limit} or when {@code cancelled}. */
     Exec exec(String command, Duration limit, BooleanSupplier cancelled);
@@ -52,7 +60,7 @@ interface FakeContainer extends AutoCloseable {
     /** Every process and file gone, the id kept. */
     default void wipe() {
         killProcesses();
-        run("rm -rf /tmp/.livepost /tmp/work /tmp/outputs");
+        run("rm -rf /tmp/.livepost /tmp/work '" + outputDir() + "'");
     }
 
     private void run(String command) {

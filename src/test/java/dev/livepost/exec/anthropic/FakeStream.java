@@ -14,8 +14,10 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Writes one Messages API response as {@code text/event-stream}, block by block. Not thread-safe
- * apart from {@link #ping}.
+ * Writes one Messages API response as {@code text/event-stream}, block by block, and counts its
+ * usage as Anthropic bills it: what the "model" writes (text and tool input) is output tokens, tool
+ * results become input tokens. At {@code tokensPerSecond > 0} the output streams at that pace, as a
+ * real model's does. Not thread-safe apart from {@link #ping}.
  */
 final class FakeStream {
     /** The client closed the stream. */
@@ -27,13 +29,29 @@ final class FakeStream {
 
     private final ObjectMapper json;
     private final Function<String, String> ids;
-    private final OutputStream out;
-    private int index;
 
-    FakeStream(HttpExchange ex, ObjectMapper json, Function<String, String> ids)
+    /** Characters per token in the fake's count (code-heavy text runs at about 3). */
+    static final int CHARS_PER_TOKEN = 3;
+
+    /** Input tokens of the request, as {@code message_start} reports them. */
+    record Input(long tokens, long cacheRead, long cacheWrite) {}
+
+    private final OutputStream out;
+    private final double tokensPerSecond;
+    private int index;
+    private Input input = new Input(0, 0, 0);
+    private long outputChars;
+    private long resultChars;
+
+    FakeStream(
+            HttpExchange ex,
+            ObjectMapper json,
+            Function<String, String> ids,
+            double tokensPerSecond)
             throws IOException {
         this.json = json;
         this.ids = ids;
+        this.tokensPerSecond = tokensPerSecond;
         ex.getResponseHeaders().add("content-type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().add("cache-control", "no-cache");
         ex.sendResponseHeaders(200, 0);
@@ -63,7 +81,21 @@ final class FakeStream {
         }
     }
 
+    static long tokens(long chars) {
+        return (chars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
+    }
+
+    /** Output tokens so far (the first one, sent with message_start, included). */
+    long outputTokens() {
+        return 1 + tokens(outputChars);
+    }
+
     void messageStart() {
+        messageStart(new Input(12, 0, 0));
+    }
+
+    void messageStart(Input input) {
+        this.input = input;
         ObjectNode m =
                 json.createObjectNode()
                         .put("id", ids.apply("msg"))
@@ -74,7 +106,11 @@ final class FakeStream {
         m.putNull("stop_reason");
         m.putNull("stop_sequence");
         m.putNull("container");
-        m.putObject("usage").put("input_tokens", 12).put("output_tokens", 1);
+        m.putObject("usage")
+                .put("input_tokens", input.tokens())
+                .put("cache_read_input_tokens", input.cacheRead())
+                .put("cache_creation_input_tokens", input.cacheWrite())
+                .put("output_tokens", 1);
         ObjectNode e = json.createObjectNode();
         e.set("message", m);
         event("message_start", e);
@@ -85,7 +121,7 @@ final class FakeStream {
         ObjectNode start = json.createObjectNode().put("index", i);
         start.putObject("content_block").put("type", "text").put("text", "");
         event("content_block_start", start);
-        for (String piece : pieces(text, 3)) {
+        for (String piece : output(text, 3)) {
             ObjectNode d = json.createObjectNode().put("index", i);
             d.putObject("delta").put("type", "text_delta").put("text", piece);
             event("content_block_delta", d);
@@ -106,13 +142,42 @@ final class FakeStream {
         block.putObject("input");
         event("content_block_start", start);
         ping();
-        for (String piece : pieces(input.toString(), 4)) {
+        for (String piece : output(input.toString(), 4)) {
             ObjectNode d = json.createObjectNode().put("index", i);
             d.putObject("delta").put("type", "input_json_delta").put("partial_json", piece);
             event("content_block_delta", d);
         }
         stop(i);
         return id;
+    }
+
+    /**
+     * The pieces of output to send, counted as output tokens; at a set pace, small pieces each
+     * written after the time the model would take to produce them.
+     */
+    private Iterable<String> output(String s, int n) {
+        outputChars += s.length();
+        if (tokensPerSecond <= 0) {
+            return pieces(s, n);
+        }
+        int size = 4 * CHARS_PER_TOKEN;
+        var list = pieces(s, Math.max(n, (s.length() + size - 1) / size));
+        return () ->
+                list.stream()
+                        .peek(
+                                p -> {
+                                    try {
+                                        Thread.sleep(
+                                                (long)
+                                                        (1000.0
+                                                                * tokens(p.length())
+                                                                / tokensPerSecond));
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                        throw new Gone(new IOException(e));
+                                    }
+                                })
+                        .iterator();
     }
 
     /** Runs {@code task} while sending a ping every 200 ms; tells it when the client is gone. */
@@ -140,6 +205,7 @@ final class FakeStream {
     /** A finished bash call, with the Files API ids of the files it wrote. */
     void bashResult(
             String toolId, String stdout, String stderr, int returnCode, List<String> fileIds) {
+        resultChars += stdout.length() + stderr.length();
         ObjectNode content =
                 json.createObjectNode()
                         .put("type", "bash_code_execution_result")
@@ -196,7 +262,13 @@ final class FakeStream {
         delta.putObject("container")
                 .put("id", container.id())
                 .put("expires_at", Instant.now().plus(Duration.ofDays(30)).toString());
-        d.putObject("usage").put("output_tokens", 42);
+        // Cumulative, as the docs say of message_delta's usage: the tool results were read by
+        // the model as input.
+        d.putObject("usage")
+                .put("input_tokens", input.tokens() + tokens(resultChars))
+                .put("cache_read_input_tokens", input.cacheRead())
+                .put("cache_creation_input_tokens", input.cacheWrite())
+                .put("output_tokens", outputTokens());
         event("message_delta", d);
         event("message_stop", json.createObjectNode());
     }

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -34,10 +35,12 @@ final class SandboxContainer implements FakeContainer {
     /** Runs one command in its own process group, so a timeout or cancel kills all of it. */
     private static final String RUNNER =
             """
-            def _lpfake(cmd, limit):
+            def _lpfake(cmd, limit, out_dir, in_dir):
                 import base64, json, os, signal, subprocess
+                os.makedirs(out_dir, exist_ok=True)
+                os.makedirs(in_dir, exist_ok=True)
                 def stamps():
-                    d, r = '/tmp/outputs', {}
+                    d, r = out_dir, {}
                     if os.path.isdir(d):
                         for n in os.listdir(d):
                             p = os.path.join(d, n)
@@ -49,7 +52,8 @@ final class SandboxContainer implements FakeContainer {
                 p = subprocess.Popen(['bash', '-c', base64.b64decode(cmd).decode()], cwd='/tmp',
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, start_new_session=True,
-                                     env={'PATH': '/usr/bin:/bin', 'HOME': '/tmp', 'LANG': 'C.UTF-8'})
+                                     env={'PATH': '/usr/bin:/bin', 'HOME': '/tmp', 'LANG': 'C.UTF-8',
+                                          'OUTPUT_DIR': out_dir, 'INPUT_DIR': in_dir})
                 timed_out = False
                 try:
                     out, err = p.communicate(timeout=limit)
@@ -64,7 +68,7 @@ final class SandboxContainer implements FakeContainer {
                 files = {}
                 for n, s in stamps().items():
                     if before.get(n) != s:
-                        with open('/tmp/outputs/' + n, 'rb') as f:
+                        with open(os.path.join(out_dir, n), 'rb') as f:
                             files[n] = base64.b64encode(f.read()).decode()
                 print('%s' + json.dumps({'stdout': out.decode('utf-8', 'replace'),
                                          'stderr': err.decode('utf-8', 'replace'),
@@ -73,12 +77,41 @@ final class SandboxContainer implements FakeContainer {
             """
                     .formatted(MARK);
 
+    /** Where Anthropic's containers had {@code $INPUT_DIR}, as far as recorded; ours is here. */
+    static final String INPUT_DIR = "/tmp/files/input";
+
+    /** Stages uploads: {@code $INPUT_DIR} emptied, then the files written. */
+    private static final String STAGE =
+            """
+            def _lpstage(d, files):
+                import base64, os, shutil
+                shutil.rmtree(d, ignore_errors=True)
+                os.makedirs(d)
+                for n, b in files.items():
+                    with open(os.path.join(d, n), 'wb') as f:
+                        f.write(base64.b64decode(b))
+                print('%s{}')
+            """
+                    .formatted(MARK);
+
     private final String id;
+    private final String outputDir;
+    private boolean staged; // guarded by this
     private final ExecutorSession session;
     private final ObjectMapper json = new ObjectMapper();
 
     SandboxContainer(String id, Executor local) {
         this.id = id;
+        // Recorded real streams showed /files/output/<16 hex>, different every time; the sandbox
+        // can write only under /tmp, so the fake's differs by that prefix.
+        this.outputDir =
+                "/tmp/files/output/"
+                        + java.util.HexFormat.of()
+                                .formatHex(
+                                        java.nio.ByteBuffer.allocate(8)
+                                                .putLong(
+                                                        new java.security.SecureRandom().nextLong())
+                                                .array());
         this.session = local.open(new SessionSpec("fake/" + id, "python", false, List.of()));
     }
 
@@ -86,6 +119,44 @@ final class SandboxContainer implements FakeContainer {
     public String id() {
         return id;
     }
+
+    @Override
+    public String outputDir() {
+        return outputDir;
+    }
+
+    @Override
+    public synchronized void stage(Map<String, byte[]> uploads) {
+        if (uploads.isEmpty() && !staged) {
+            return; // nothing to take away: no need to wake the sandbox
+        }
+        staged = !uploads.isEmpty();
+        var files = new StringBuilder("{");
+        uploads.forEach(
+                (name, bytes) ->
+                        files.append('\'')
+                                .append(name.replaceAll("[^A-Za-z0-9._-]", "_"))
+                                .append("': '")
+                                .append(Base64.getEncoder().encodeToString(bytes))
+                                .append("', "));
+        String code = STAGE + "_lpstage('" + INPUT_DIR + "', " + files + "})\n";
+        RunOutcome o = session.run(new RunRequest("stage", code, Duration.ofSeconds(30)), QUIET);
+        if (!(o instanceof RunOutcome.Finished f && f.status() == dev.livepost.exec.RunStatus.OK)) {
+            throw new IllegalStateException("staging the uploads failed: " + o);
+        }
+    }
+
+    private static final RunSink QUIET =
+            new RunSink() {
+                @Override
+                public void emit(RunEvent event) {}
+
+                @Override
+                public void file(String name, String mime, byte[] content) {}
+
+                @Override
+                public void fileTooLarge(String name, long size) {}
+            };
 
     @Override
     public synchronized Exec exec(String command, Duration limit, BooleanSupplier cancelled) {
@@ -99,7 +170,17 @@ final class SandboxContainer implements FakeContainer {
      */
     private Exec exec(String command, Duration limit, BooleanSupplier cancelled, boolean again) {
         String b64 = Base64.getEncoder().encodeToString(command.getBytes(StandardCharsets.UTF_8));
-        String code = RUNNER + "_lpfake('" + b64 + "', " + limit.toMillis() / 1000.0 + ")\n";
+        String code =
+                RUNNER
+                        + "_lpfake('"
+                        + b64
+                        + "', "
+                        + limit.toMillis() / 1000.0
+                        + ", '"
+                        + outputDir
+                        + "', '"
+                        + INPUT_DIR
+                        + "')\n";
         var out = new StringBuilder();
         var err = new StringBuilder();
         RunSink sink =
