@@ -55,6 +55,44 @@ class ConfigTest {
         assertThat(c.anthropic().baseUrl().getPort()).isEqualTo(9999);
         assertThat(c.anthropic().model()).isEqualTo("claude-test");
         assertThat(c.anthropic().toString()).doesNotContain("sk-test");
+        assertThat(c.anthropic().tool()).isEqualTo("code_execution_20250825");
+        assertThat(c.anthropic().dailyBudget()).isZero();
+    }
+
+    @Test
+    void theAnthropicToolAndDailyBudgetAreValidatedNamingTheVariable() {
+        var c =
+                Config.parse(
+                        List.of(),
+                        Map.of(
+                                "LIVEPOST_ANTHROPIC_TOOL", "code_execution_20260521",
+                                "LIVEPOST_ANTHROPIC_DAILY_BUDGET", "2_000_000"),
+                        HOME);
+        assertThat(c.anthropic().tool()).isEqualTo("code_execution_20260521");
+        assertThat(c.anthropic().dailyBudget()).isEqualTo(2_000_000);
+        assertThatThrownBy(
+                        () ->
+                                Config.parse(
+                                        List.of(),
+                                        Map.of("LIVEPOST_ANTHROPIC_TOOL", "code_execution_2099"),
+                                        HOME))
+                .hasMessageContaining("LIVEPOST_ANTHROPIC_TOOL")
+                .hasMessageContaining("code_execution_20250825");
+        assertThatThrownBy(
+                        () ->
+                                Config.parse(
+                                        List.of(),
+                                        Map.of("LIVEPOST_ANTHROPIC_DAILY_BUDGET", "lots"),
+                                        HOME))
+                .hasMessageContaining("LIVEPOST_ANTHROPIC_DAILY_BUDGET")
+                .hasMessageContaining("'lots'");
+        assertThatThrownBy(
+                        () ->
+                                Config.parse(
+                                        List.of(),
+                                        Map.of("LIVEPOST_ANTHROPIC_DAILY_BUDGET", "-5"),
+                                        HOME))
+                .hasMessageContaining("LIVEPOST_ANTHROPIC_DAILY_BUDGET");
     }
 
     @Test

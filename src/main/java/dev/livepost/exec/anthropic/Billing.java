@@ -92,8 +92,10 @@ final class Billing {
                 u.outputTokens(),
                 u.cacheReadTokens(),
                 u.cacheWriteTokens(),
-                u.costUsd() == null
-                        ? "unknown (no price for this model)"
-                        : String.format(Locale.ROOT, "~$%.5f", u.costUsd()));
+                u.isEmpty()
+                        ? "none"
+                        : u.costUsd() == null
+                                ? "unknown (no price for this model)"
+                                : String.format(Locale.ROOT, "~$%.5f", u.costUsd()));
     }
 }

@@ -87,6 +87,9 @@ final class FakeAnthropic implements AutoCloseable {
     /** Wait for this latch after the first text block (to see events arrive mid-response). */
     record Hold(java.util.concurrent.CountDownLatch release) implements Fault {}
 
+    /** The container does not get the request's uploads in {@code $INPUT_DIR}. */
+    record NoStaging() implements Fault {}
+
     /** Sends a JSON error body. */
     interface Errors {
         void send(HttpExchange ex, int status, String type, String message) throws IOException;
@@ -282,7 +285,7 @@ final class FakeAnthropic implements AutoCloseable {
             if (container == null) {
                 return;
             }
-            container.stage(uploads);
+            container.stage(fault instanceof NoStaging ? Map.of() : uploads);
             var sse = new FakeStream(ex, json, this::newId, tokensPerSecond);
             var input = input(body);
             if (fault instanceof Stall) {
@@ -315,8 +318,11 @@ final class FakeAnthropic implements AutoCloseable {
                 answered.add(new Answered(null, sse.outputTokens(), input.tokens()));
             }
         } catch (FakeStream.Gone gone) {
-            // the client closed the stream: normal for interrupts
-        } catch (RuntimeException e) {
+            // The client closed the stream: normal for interrupts. Said anyway, as a cut stream
+            // the client did not ask for shows up only as upstream_disconnected.
+            System.err.println(
+                    "fake Anthropic API: the client went away (" + gone.getCause() + ")");
+        } catch (RuntimeException | IOException | Error e) {
             // The fake broke, not the client: say why, or a test sees only a cut stream.
             System.err.println("fake Anthropic API failed: " + e);
             e.printStackTrace();

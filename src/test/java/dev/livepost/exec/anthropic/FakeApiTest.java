@@ -40,7 +40,11 @@ abstract class FakeApiTest {
     }
 
     Config config(String key) {
-        var env = new HashMap<String, String>();
+        return config(key, java.util.Map.of());
+    }
+
+    Config config(String key, java.util.Map<String, String> more) {
+        var env = new HashMap<String, String>(more);
         if (key != null) {
             env.put("ANTHROPIC_API_KEY", key);
         }
@@ -62,9 +66,29 @@ abstract class FakeApiTest {
     }
 
     AnthropicSession session(SessionSpec spec) {
-        var s = (AnthropicSession) executor(FakeAnthropic.KEY).open(spec);
+        return session(executor(FakeAnthropic.KEY), spec);
+    }
+
+    AnthropicSession session(AnthropicExecutor e, SessionSpec spec) {
+        var s = (AnthropicSession) e.open(spec);
         closeables.add(s);
         return s;
+    }
+
+    /** An executor with these settings, counting into {@code metrics}, on {@code clock}. */
+    AnthropicExecutor executor(
+            java.util.Map<String, String> env,
+            io.micrometer.core.instrument.MeterRegistry metrics,
+            java.time.Clock clock) {
+        var e =
+                new AnthropicExecutor(
+                        config(FakeAnthropic.KEY, env),
+                        new AnthropicExecutor.Tuning(
+                                Duration.ofSeconds(30), 5, Duration.ofSeconds(2), 4096),
+                        metrics,
+                        clock);
+        closeables.add(e);
+        return e;
     }
 
     static RunOutcome run(AnthropicSession s, String source, RecordingSink sink) {

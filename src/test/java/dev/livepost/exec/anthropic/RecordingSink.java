@@ -3,6 +3,7 @@ package dev.livepost.exec.anthropic;
 import dev.livepost.exec.FileNames;
 import dev.livepost.exec.RunEvent;
 import dev.livepost.exec.RunSink;
+import dev.livepost.exec.TokenUsage;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,12 @@ import java.util.stream.Collectors;
 final class RecordingSink implements RunSink {
     final List<RunEvent> events = new CopyOnWriteArrayList<>();
     final Map<String, byte[]> files = new ConcurrentHashMap<>();
+    final List<TokenUsage> usage = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void usage(TokenUsage u) {
+        usage.add(u);
+    }
 
     @Override
     public void emit(RunEvent event) {
