@@ -66,10 +66,14 @@ class AnthropicExecutorIT {
     }
 
     private void start(String key) throws Exception {
+        start(key, Map.of());
+    }
+
+    private void start(String key, Map<String, String> more) throws Exception {
         fake = new FakeAnthropic();
         Files.createDirectories(dir.resolve("posts"));
         Files.writeString(dir.resolve("posts/anthropic.md"), POST);
-        var env = new HashMap<String, String>();
+        var env = new HashMap<String, String>(more);
         if (key != null) {
             env.put("ANTHROPIC_API_KEY", key);
         }
@@ -161,6 +165,11 @@ class AnthropicExecutorIT {
         assertThat(first.get(0).data().path("executor").asText()).isEqualTo("anthropic");
         assertThat(first.get(1).data().path("text").asText()).isEqualTo("42\n");
         assertThat(first.get(2).data().path("status").asText()).isEqualTo("ok");
+        // What the run cost is in its done event, and counted in /metrics.
+        JsonNode usage = first.get(2).data().path("usage");
+        assertThat(usage.path("outputTokens").asLong()).isPositive();
+        assertThat(usage.path("cacheWriteTokens").asLong()).isPositive();
+        assertThat(usage.path("costUsd").asDouble()).isPositive();
         assertThat(names(second)).containsExactly("run", "stdout", "file", "done");
         assertThat(second.get(1).data().path("text").asText()).isEqualTo("6\n");
         JsonNode file = second.get(2).data();
@@ -176,6 +185,28 @@ class AnthropicExecutorIT {
         assertThat(served.body()).startsWith(0x89, 'P', 'N', 'G');
         assertThat(fake.containerCount()).isEqualTo(1);
         assertThat(fake.violations).isEmpty();
+        var metrics =
+                http.send(
+                        HttpRequest.newBuilder(uri("/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body())
+                .contains("livepost_anthropic_tokens_total{kind=\"output\"}")
+                .contains("livepost_anthropic_cost_usd_total");
+    }
+
+    @Test
+    void pastTheDailyBudgetRunsEndWithBudgetExhausted() throws Exception {
+        start(FakeAnthropic.KEY, Map.of("LIVEPOST_ANTHROPIC_DAILY_BUDGET", "100"));
+        String token = session("anthropic/state");
+
+        var first = run(token, "code", "print(1)");
+        var second = run(token, "code", "print(2)");
+
+        assertThat(names(first)).containsExactly("run", "stdout", "done");
+        assertThat(names(second)).containsExactly("run", "error");
+        assertThat(second.get(1).data().path("code").asText()).isEqualTo("budget_exhausted");
+        assertThat(second.get(1).data().path("message").asText()).contains("UTC");
+        assertThat(fake.messageRequests()).hasSize(1);
     }
 
     @Test
