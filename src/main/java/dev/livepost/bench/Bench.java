@@ -49,6 +49,10 @@ public final class Bench {
             Load.main(args, home);
             return;
         }
+        if (args.contains("--anthropic")) { // only the anthropic executor's rows
+            System.out.println(table(AnthropicBench.rows(home, args.contains("--quick"))));
+            return;
+        }
         new Bench(args.contains("--quick")).run(home);
     }
 
@@ -116,6 +120,7 @@ public final class Bench {
                         "idle session memory, PSS (MiB)",
                         List.of(idleSessionPss),
                         samples(jp.get("idle_pss_mib"))));
+        rows.addAll(AnthropicBench.rows(home, quick));
         System.out.println(table(rows));
     }
 
