@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * evicted, least recently used first; one client's sessions beyond its cap make room by evicting
  * that client's own oldest idle one. A reader is refused only when every session is busy: then it
  * waits in a bounded queue for a run to end, and past its wait gets {@code 503} with {@code
- * Retry-After}. Thread-safe: admissions happen one at a time.
+ * Retry-After}. Thread-safe: admissions are decided one at a time, and the sandboxes they admit are
+ * then opened in parallel (counted meanwhile, so that the decisions stay right).
  */
 final class Admission {
     private static final Logger log = LoggerFactory.getLogger(Admission.class);
@@ -33,6 +34,7 @@ final class Admission {
     private final Timer waits;
     private final AtomicInteger waiting = new AtomicInteger();
     private final Object lock = new Object();
+    private int opening; // admitted, their sandboxes still being opened; guarded by lock
 
     /**
      * @param sessions the live sessions (a concurrent view), among which to evict
@@ -67,7 +69,7 @@ final class Admission {
             long start = System.nanoTime();
             long deadline = start + queueWait.toNanos();
             boolean queued = false;
-            while (!executor.capacity().roomForOneMore()) {
+            while (!executor.capacity().roomFor(opening + 1)) {
                 if (evictOldest(s -> true, "memory")) {
                     continue;
                 }
@@ -89,7 +91,15 @@ final class Admission {
             if (queued) {
                 waits.record(Duration.ofNanos(System.nanoTime() - start));
             }
+            opening++;
+        }
+        try {
             return executor.open(spec);
+        } finally {
+            synchronized (lock) {
+                opening--;
+                lock.notifyAll();
+            }
         }
     }
 

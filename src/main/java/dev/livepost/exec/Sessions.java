@@ -115,12 +115,17 @@ public final class Sessions implements AutoCloseable {
                 byToken,
                 m -> m.values().stream().filter(s -> s.current() != null).count());
         metrics.gauge(
+                "livepost_sessions_idle",
+                byToken,
+                m -> m.values().stream().filter(s -> s.current() == null).count());
+        metrics.gauge(
                 "livepost_sessions_evicted",
                 byToken,
                 m -> m.values().stream().filter(s -> s.backend() == null).count());
         metrics.gauge("livepost_sandboxes", executor, e -> e.capacity().sandboxes());
         metrics.gauge("livepost_sandboxes_frozen", executor, e -> e.capacity().frozen());
         metrics.gauge("livepost_sandboxes_memory_bytes", executor, e -> e.capacity().usedBytes());
+        executor.bindMetrics(metrics);
         this.sweeper =
                 Executors.newSingleThreadScheduledExecutor(
                         DaemonThreads.named("livepost-session-expiry"));
