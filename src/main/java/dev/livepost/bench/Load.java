@@ -226,6 +226,10 @@ public final class Load {
             long t0 = System.nanoTime();
             String token = api.createSession(ARTIFACT);
             var first = api.run(token, "print(1)");
+            if (!first.status().equals("ok")) {
+                count("run ended " + first.status()); // e.g. executor_busy after a wait in line
+                return;
+            }
             newSessionMs.add((first.firstOutputNanos() - t0) / 1e6);
             if (options.burst() > 0) {
                 return;
