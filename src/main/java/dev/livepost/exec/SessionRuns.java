@@ -92,7 +92,7 @@ final class SessionRuns {
         }
         StateLoss untold = s.takeUntold();
         if (untold != null) {
-            sink.emit(new RunEvent.Notice(Notices.stateLost(untold, s.timeout, s.setupDue)));
+            sink.notice(Notices.stateLost(untold, s.timeout, s.setupDue));
         }
         int losses = 0;
         while (true) {
@@ -103,7 +103,7 @@ final class SessionRuns {
                 }
                 outcome = s.backend().run(new RunRequest(run.id(), run.source(), s.timeout), sink);
             } else if (outcome instanceof RunOutcome.Finished f && f.lost() == null) {
-                sink.emit(new RunEvent.Notice(Notices.setupDidNotFinish(f.status())));
+                sink.notice(Notices.setupDidNotFinish(f.status()));
             }
             if (outcome instanceof RunOutcome.Failed f) {
                 return new RunEvent.Error(f.code(), f.message());
@@ -122,7 +122,7 @@ final class SessionRuns {
             if (f.lost() != null) {
                 stateLost(s, f.lost(), sink);
             } else if (f.status() == RunStatus.TIMEOUT) {
-                sink.emit(new RunEvent.Notice(Notices.timedOut(s.timeout)));
+                sink.notice(Notices.timedOut(s.timeout));
             }
             return done(f, start);
         }
@@ -156,7 +156,7 @@ final class SessionRuns {
 
     private void stateLost(ReaderSession s, StateLoss why, RunOutput sink) {
         s.stateLost();
-        sink.emit(new RunEvent.Notice(Notices.stateLost(why, s.timeout, s.setupDue)));
+        sink.notice(Notices.stateLost(why, s.timeout, s.setupDue));
     }
 
     /** Passes events on, and records when the first output of the code reached the reader. */

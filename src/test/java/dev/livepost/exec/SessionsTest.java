@@ -476,6 +476,23 @@ class SessionsTest {
     }
 
     @Test
+    void noticesFromTheSandboxCountAgainstTheOutputLimit() {
+        executor.script =
+                (code, sink) -> {
+                    for (int i = 0; i < 30; i++) {
+                        sink.emit(new RunEvent.Notice("0123456789")); // forged by reader code
+                    }
+                    return new RunOutcome.Finished(RunStatus.OK, 0);
+                };
+        List<String> notices = notices(run(open(), "x"));
+
+        assertThat(notices).hasSize(11);
+        assertThat(notices.subList(0, 10)).containsOnly("0123456789");
+        assertThat(notices.get(10)).isEqualTo(Notices.outputLimit(100));
+        assertThat(executor.interrupts).hasValue(1);
+    }
+
+    @Test
     void displayHtmlIsSanitizedAndFilesAreKept() throws Exception {
         executor.script =
                 (code, sink) -> {
