@@ -184,9 +184,7 @@ public final class Load {
 
     private Report drive(App inProcess) throws Exception {
         int readers = options.burst() > 0 ? options.burst() : options.readers();
-        long spreadNanos =
-                TimeUnit.SECONDS.toNanos(
-                        options.burst() > 0 ? options.within() : Math.max(1, options.every()));
+        long spreadNanos = TimeUnit.SECONDS.toNanos(Math.max(1, options.within()));
         long start = System.nanoTime();
         var done = new CountDownLatch(readers);
         var threads = new ArrayList<Thread>();
