@@ -9,6 +9,7 @@ import dev.livepost.exec.Sessions;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -111,6 +112,7 @@ public final class WebServer implements AutoCloseable {
                             c.routes.exception(
                                     LivepostException.class,
                                     (e, ctx) -> {
+                                        countRefusal(metrics, e);
                                         if (e.retryAfterSeconds() > 0) {
                                             ctx.header(
                                                     "Retry-After",
@@ -129,6 +131,16 @@ public final class WebServer implements AutoCloseable {
                                                 "Something went wrong on the server.");
                                     });
                         });
+    }
+
+    /**
+     * Refusals by the web layer's own rate limits (new sessions, runs, requests in flight);
+     * admission counts its own (client cap, busy, queue full) where it decides them.
+     */
+    private static void countRefusal(MeterRegistry metrics, LivepostException e) {
+        if (e.code().equals("rate_limited")) {
+            metrics.counter("livepost_refusals_total", "reason", "rate").increment();
+        }
     }
 
     /**
