@@ -1,5 +1,6 @@
 package dev.livepost.markdown.internal;
 
+import dev.livepost.highlight.Highlighter;
 import dev.livepost.markdown.CodeRunnerBlock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -101,7 +102,8 @@ public final class CodeRunnerHtmlRenderer implements NodeRenderer {
             attrs.put("class", "language-" + lang);
         }
         html.tag("code", attrs);
-        html.text(f == null ? "" : f.getLiteral());
+        // Highlighted on the server: colours at first paint, also without JavaScript.
+        html.raw(Highlighter.html(f == null ? "" : f.getLiteral(), lang));
         html.tag("/code");
         html.tag("/pre");
         html.line();
