@@ -69,7 +69,8 @@ public final class CodeRunnerHtmlRenderer implements NodeRenderer {
             attrs.put("setup", b.getSetup());
         }
         html.tag("code-runner", context.extendAttributes(b, "code-runner", attrs));
-        code(b.getCodeBlock(), b.getLang());
+        // A prompt is prose for Claude: not highlighted as code.
+        code(b.getCodeBlock(), b.getLang(), !"prompt".equals(b.getMode()));
         html.tag("/code-runner");
     }
 
@@ -88,14 +89,14 @@ public final class CodeRunnerHtmlRenderer implements NodeRenderer {
         for (Node n = b.getFirstChild(); n != null; n = n.getNext()) {
             if (n instanceof FencedCodeBlock f) {
                 String info = f.getInfo() == null ? "" : f.getInfo().trim().split("\\s", 2)[0];
-                code(f, info.isEmpty() ? null : info);
+                code(f, info.isEmpty() ? null : info, true);
             } else {
                 context.render(n);
             }
         }
     }
 
-    private void code(FencedCodeBlock f, String lang) {
+    private void code(FencedCodeBlock f, String lang, boolean highlight) {
         html.tag("pre");
         Map<String, String> attrs = new LinkedHashMap<>();
         if (lang != null) {
@@ -103,7 +104,7 @@ public final class CodeRunnerHtmlRenderer implements NodeRenderer {
         }
         html.tag("code", attrs);
         // Highlighted on the server: colours at first paint, also without JavaScript.
-        html.raw(Highlighter.html(f == null ? "" : f.getLiteral(), lang));
+        html.raw(Highlighter.html(f == null ? "" : f.getLiteral(), highlight ? lang : null));
         html.tag("/code");
         html.tag("/pre");
         html.line();

@@ -63,6 +63,9 @@ class CodeRunnerIT {
     @BeforeEach
     void openPost() {
         browser.driver.manage().window().setSize(new Dimension(1200, 1000));
+        // Edits survive a reload (localStorage): each test starts from the author's code.
+        browser.driver.get(server.postUrl());
+        ((JavascriptExecutor) browser.driver).executeScript("localStorage.clear()");
         browser.driver.get(server.postUrl());
     }
 
