@@ -128,8 +128,8 @@ class PagesIT {
         assertThat(html)
                 .contains(
                         """
-                        <code-runner artifact="interactive-artifacts/fib" lang="python" mode="code" title="Fibonacci"><pre><code class="language-python">a, b = 0, 1
-                        for _ in range(15):
+                        <code-runner artifact="interactive-artifacts/fib" lang="python" mode="code" title="Fibonacci"><pre><code class="language-python">a, b = <span class="tok-number">0</span>, <span class="tok-number">1</span>
+                        <span class="tok-keyword">for</span> _ <span class="tok-keyword">in</span> range(<span class="tok-number">15</span>):
                             print(a)
                             a, b = b, a + b
                         </code></pre>
