@@ -78,10 +78,15 @@ class PagesIT {
         assertThat(r.statusCode()).as(path).isEqualTo(status);
         assertThat(r.headers().firstValue("Content-Type")).get().asString().startsWith("text/html");
         Document doc = Jsoup.parse(r.body(), base + path);
-        // Every page carries the site's stylesheet and the browser component.
-        assertThat(doc.select("link[rel=stylesheet][href=/assets/site.css]")).hasSize(1);
-        assertThat(doc.select("link[rel=stylesheet][href=/assets/livepost.css]")).hasSize(1);
-        assertThat(doc.select("script[type=module][src=/assets/livepost.js]")).hasSize(1);
+        // Every page carries the site's stylesheet and the browser component, by hashed names.
+        assertThat(doc.select("link[rel=stylesheet][href~=^/assets/site\\.[0-9a-f]{10}\\.css$]"))
+                .hasSize(1);
+        assertThat(
+                        doc.select(
+                                "link[rel=stylesheet][href~=^/assets/livepost\\.[0-9a-f]{10}\\.css$]"))
+                .hasSize(1);
+        assertThat(doc.select("script[type=module][src~=^/assets/livepost\\.[0-9a-f]{10}\\.js$]"))
+                .hasSize(1);
         return doc;
     }
 
