@@ -2,6 +2,7 @@ package dev.livepost.exec;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One run of a reader session, from its slot to its last event. {@link Sessions#start} makes it
@@ -21,8 +22,7 @@ public final class Run implements AutoCloseable {
     private final CompletableFuture<RunEvent> completion = new CompletableFuture<>();
     private final AtomicBoolean began = new AtomicBoolean();
     private volatile boolean interrupted;
-    private final java.util.concurrent.atomic.AtomicLong stdinBytes =
-            new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong stdinBytes = new AtomicLong();
 
     /**
      * @param ended called once the slot is free again
