@@ -76,6 +76,17 @@ public sealed interface RunEvent {
         }
     }
 
+    /**
+     * The code waits for standard input ({@code input()}, a read of {@code sys.stdin}, a process
+     * reading its stdin); {@code prompt} is what {@code input()} was given, else empty. Sent once
+     * per wait; the reader answers through {@link Sessions#stdin}.
+     */
+    record Input(String prompt) implements RunEvent {
+        public String event() {
+            return "input";
+        }
+    }
+
     record Notice(String message) implements RunEvent {
         public String event() {
             return "notice";

@@ -37,6 +37,12 @@ import org.slf4j.LoggerFactory;
 public final class Sessions implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sessions.class);
 
+    /**
+     * Standard input one run may receive. Well below a pipe's 64 KiB, so handing it to the local
+     * kernel never blocks even when the code reads none of it.
+     */
+    public static final int STDIN_BYTES_PER_RUN = 16 * 1024;
+
     private final Executor executor;
     private final Settings settings;
     private final Path filesRoot;
@@ -250,6 +256,29 @@ public final class Sessions implements AutoCloseable {
         if (run != null) {
             run.interrupt();
         }
+    }
+
+    /**
+     * Sends standard input to the session's current run: {@code text} (may be empty), then the end
+     * of input when {@code eof}. Never blocks on the code.
+     *
+     * @throws LivepostException 404 unknown session
+     */
+    public StdinOutcome stdin(String token, String text, boolean eof) {
+        ReaderSession s = require(token);
+        s.lastUsed = clock.instant();
+        if (s.spec.prompt()) {
+            return StdinOutcome.UNSUPPORTED;
+        }
+        Run run = s.current();
+        ExecutorSession backend = s.backend();
+        if (run == null || backend == null) {
+            return StdinOutcome.NO_RUN;
+        }
+        if (!run.chargeStdin(text.getBytes(StandardCharsets.UTF_8).length, STDIN_BYTES_PER_RUN)) {
+            return StdinOutcome.OVER_LIMIT;
+        }
+        return backend.stdin(text, eof) ? StdinOutcome.SENT : StdinOutcome.UNSUPPORTED;
     }
 
     /** Discards a session, its sandbox and its files. */

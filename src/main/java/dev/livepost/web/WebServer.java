@@ -61,6 +61,7 @@ public final class WebServer implements AutoCloseable {
                         new CrossSite(config.allowedOrigins(), clients),
                         new InFlight(config.web().maxRequestsPerClient()));
         var pages = new PageRoutes(config, blog);
+        var assets = new AssetRoutes(Assets.standard());
         this.app =
                 Javalin.create(
                         c -> {
@@ -76,12 +77,6 @@ public final class WebServer implements AutoCloseable {
                                                     new NetworkConnectionLimit(
                                                             config.web().maxConnections(),
                                                             server)));
-                            c.staticFiles.add(
-                                    s -> {
-                                        s.hostedPath = "/assets";
-                                        s.directory = "/assets";
-                                        s.location = io.javalin.http.staticfiles.Location.CLASSPATH;
-                                    });
                             if (!config.allowedOrigins().isEmpty()) {
                                 c.bundledPlugins.enableCors(
                                         cors ->
@@ -101,6 +96,7 @@ public final class WebServer implements AutoCloseable {
                                                         }));
                             }
                             api.register(c.routes);
+                            assets.register(c.routes);
                             pages.register(c.routes);
                             c.routes.get("/healthz", ctx -> ctx.json(health(sessions)));
                             c.routes.get(

@@ -702,4 +702,28 @@ class SessionsTest {
         assertThat(second.events).last().isInstanceOf(RunEvent.Done.class);
         assertThat(executor.ran).containsExactly("first", "second");
     }
+
+    @Test
+    void stdinIsForTheRunningCodeWhereTheExecutorTakesIt() throws Exception {
+        String token = open();
+        assertThat(sessions.stdin(token, "x\n", false)).isEqualTo(StdinOutcome.NO_RUN);
+        var release = new CountDownLatch(1);
+        var entered = new CountDownLatch(1);
+        executor.script = busyUntil(entered, release);
+        var running = CompletableFuture.supplyAsync(() -> run(token, "busy"));
+        assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
+
+        // The scripted executor, like the anthropic one, has no standard input for the code.
+        assertThat(sessions.stdin(token, "x\n", true)).isEqualTo(StdinOutcome.UNSUPPORTED);
+        // The per-run cap counts what was sent before.
+        assertThat(sessions.stdin(token, "y".repeat(Sessions.STDIN_BYTES_PER_RUN - 1), false))
+                .isEqualTo(StdinOutcome.OVER_LIMIT);
+        assertThatThrownBy(() -> sessions.stdin("no-such-token", "x", false))
+                .isInstanceOfSatisfying(
+                        LivepostException.class, e -> assertThat(e.status()).isEqualTo(404));
+
+        release.countDown();
+        running.get(5, TimeUnit.SECONDS);
+        assertThat(sessions.stdin(token, "x\n", false)).isEqualTo(StdinOutcome.NO_RUN);
+    }
 }
