@@ -97,7 +97,10 @@ class SamplePostsIT {
                         List.of(),
                         null,
                         null,
-                        words.code() + snippet);
+                        words.code() + snippet,
+                        false,
+                        true,
+                        words.line());
         assertThat(run(both, dir).stdout())
                 .isEqualTo(
                         "11 words saved to words.txt\n"

@@ -16,7 +16,9 @@ import org.commonmark.renderer.html.HtmlWriter;
  * <pre>{@code <code-runner artifact="SLUG/ID" lang="python" mode="code" ...>
  *   <pre><code class="language-python">CODE</code></pre></code-runner>}</pre>
  *
- * or, when the directive is malformed, as a visible error box followed by whatever it contained.
+ * or, when the directive is malformed, as a visible error box followed by whatever it contained. A
+ * hidden artifact renders as nothing; an artifact to precompute carries, after its code block, the
+ * comment {@code <!--livepost-output:ID-->} where the page puts the precomputed output.
  * Every attribute value and the code are HTML-escaped by {@link HtmlWriter}.
  */
 public final class CodeRunnerHtmlRenderer implements NodeRenderer {
@@ -41,6 +43,9 @@ public final class CodeRunnerHtmlRenderer implements NodeRenderer {
         html.line();
         if (b.getError() != null) {
             renderError(b);
+        } else if (b.isHidden()) {
+            // Not shown: it runs only as the setup of the artifacts that name it.
+            return;
         } else {
             renderRunner(b);
         }
@@ -69,7 +74,19 @@ public final class CodeRunnerHtmlRenderer implements NodeRenderer {
         }
         html.tag("code-runner", context.extendAttributes(b, "code-runner", attrs));
         code(b.getCodeBlock(), b.getLang());
+        if (b.isPrecompute()) {
+            html.raw(outputMarker(b.getId()));
+            html.line();
+        }
         html.tag("/code-runner");
+    }
+
+    /**
+     * Where the artifact's precomputed output goes: the page that shows the post replaces this
+     * comment (see {@link dev.livepost.markdown.CodeRunnerExtension#OUTPUT_MARKER}).
+     */
+    static String outputMarker(String id) {
+        return "<!--livepost-output:" + id + "-->";
     }
 
     private void renderError(CodeRunnerBlock b) {
