@@ -18,8 +18,8 @@ import org.commonmark.renderer.html.HtmlWriter;
  *
  * or, when the directive is malformed, as a visible error box followed by whatever it contained. A
  * hidden artifact renders as nothing; an artifact to precompute carries, after its code block, the
- * comment {@code <!--livepost-output:ID-->} where the page puts the precomputed output.
- * Every attribute value and the code are HTML-escaped by {@link HtmlWriter}.
+ * comment {@code <!--livepost-output:ID-->} where the page puts the precomputed output. Every
+ * attribute value and the code are HTML-escaped by {@link HtmlWriter}.
  */
 public final class CodeRunnerHtmlRenderer implements NodeRenderer {
     private final HtmlNodeRendererContext context;

@@ -16,7 +16,8 @@ import org.commonmark.parser.PostProcessor;
  * Completes each {@link CodeRunnerBlock} once the whole document is parsed: attaches the fenced
  * code block that follows a leaf directive, applies the defaults ({@code id} = 1-based position,
  * {@code lang} = the fence's info string, else {@code python}) and checks what needs the whole post
- * (nesting, duplicate ids, {@code setup=} references, hidden artifacts no setup names). Stateless and thread-safe.
+ * (nesting, duplicate ids, {@code setup=} references, hidden artifacts no setup names). Stateless
+ * and thread-safe.
  */
 public final class CodeRunnerPostProcessor implements PostProcessor {
 
