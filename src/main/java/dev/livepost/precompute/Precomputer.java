@@ -11,7 +11,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,6 +82,11 @@ public final class Precomputer implements AutoCloseable {
     private final Map<String, Failure> failures = new ConcurrentHashMap<>();
     private volatile String runtime;
     private volatile boolean closed;
+
+    /** Guards {@link #quiet}; notified when a background pass found nothing left to do. */
+    private final Object quietLock = new Object();
+
+    private boolean quiet; // guarded by quietLock
 
     // Background bookkeeping, touched only by the watcher thread.
     private Set<String> lastRetained = Set.of();
@@ -162,6 +166,7 @@ public final class Precomputer implements AutoCloseable {
                 log.info("precomputed outputs for runtime: {}", runtime);
             }
             Map<String, Job> wanted = jobs();
+            setQuiet(false);
             var todo = new ArrayList<Job>();
             Instant now = clock.instant();
             for (Job j : wanted.values()) {
@@ -193,9 +198,40 @@ public final class Precomputer implements AutoCloseable {
                 if (removed > 0) {
                     log.info("deleted {} precomputed outputs no artifact needs any more", removed);
                 }
+            } else if (inFlight.isEmpty()) {
+                setQuiet(true);
             }
         } catch (RuntimeException e) {
             log.warn("precompute pass failed", e);
+        }
+    }
+
+    private void setQuiet(boolean q) {
+        synchronized (quietLock) {
+            quiet = q;
+            if (q) {
+                quietLock.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * Waits until the background has run everything the posts need and cleaned the store (as of the
+     * posts it last looked at), e.g. for a test; false if that did not happen in time.
+     */
+    public boolean awaitQuiet(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (quietLock) {
+            // A pass that began before the call may have missed a change made just before it.
+            quiet = false;
+            while (!quiet) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(quietLock, left);
+            }
+            return true;
         }
     }
 
@@ -348,10 +384,5 @@ public final class Precomputer implements AutoCloseable {
         closed = true;
         watcher.shutdownNow();
         workers.shutdownNow();
-    }
-
-    /** Keys currently wanted, for tests and the static copy (which copies just these). */
-    Set<String> wantedKeys() {
-        return new HashSet<>(jobs().keySet());
     }
 }
