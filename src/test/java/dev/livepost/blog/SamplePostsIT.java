@@ -75,7 +75,9 @@ class SamplePostsIT {
                 ran.add(a.address());
             }
         }
-        assertThat(ran).hasSize(10).contains("pandas-tables/weekend");
+        assertThat(ran)
+                .hasSize(13)
+                .contains("pandas-tables/weekend", "interactive-artifacts/warmest");
     }
 
     @Test
