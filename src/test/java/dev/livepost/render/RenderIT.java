@@ -1,6 +1,7 @@
 package dev.livepost.render;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.livepost.Config;
 import java.io.ByteArrayOutputStream;
@@ -77,6 +78,11 @@ class RenderIT {
             import random
             print(random.random())
             ```
+
+            ::code-runner{id=ask mode=prompt}
+            ```
+            Roll two dice.
+            ```
             """;
 
     @TempDir Path posts;
@@ -126,7 +132,12 @@ class RenderIT {
                 .startsWith("Output from ");
         assertThat(doc.select("code-runner").eachAttr("artifact"))
                 .containsExactly(
-                        "chain/c", "chain/plot", "chain/table", "chain/boom", "chain/rand");
+                        "chain/c",
+                        "chain/plot",
+                        "chain/table",
+                        "chain/boom",
+                        "chain/rand",
+                        "chain/ask");
         assertThat(doc.html()).doesNotContain("order = [").doesNotContain("livepost-output");
 
         // A figure as an image served from the copy, and a file as a link.
@@ -157,8 +168,9 @@ class RenderIT {
                 .isEqualTo("The code ended with an error.");
         assertThat(r.log()).contains("warning: " + posts.resolve("chain.md") + ":");
 
-        // precompute=false: the code only.
+        // precompute=false, and prompts without --with-anthropic: the code only.
         assertThat(output(doc, "chain/rand")).isNull();
+        assertThat(output(doc, "chain/ask")).isNull();
 
         // Every page, tag page and the feed are there, and every local link resolves to a file.
         for (String f :
@@ -251,5 +263,11 @@ class RenderIT {
                                         posts.resolve("chain.md").toString())
                                 + ":\\d+: artifact chain/boom did not precompute cleanly: error in");
         assertThat(render().exit()).isZero(); // the same without --strict
+
+        assertThatThrownBy(() -> render("--with-anthropic"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(
+                        "--with-anthropic precomputes prompt artifacts, which needs"
+                                + " --executor anthropic");
     }
 }
