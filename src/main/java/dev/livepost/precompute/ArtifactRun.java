@@ -25,6 +25,9 @@ final class ArtifactRun {
     /** The client address precomputed runs count against (the per-client cap applies to it). */
     static final String CLIENT = "precompute";
 
+    /** The {@code error} code of a run that found no free sandbox in time. */
+    private static final String BUSY = "executor_busy";
+
     private final Sessions sessions;
     private final OutputStore store;
     private final Clock clock;
@@ -57,6 +60,10 @@ final class ArtifactRun {
         try {
             try (Run run = sessions.start(token, a.code())) {
                 run.stream(collected);
+            }
+            if (BUSY.equals(collected.errorCode)) {
+                // It waited in line for a sandbox and gave up: readers come first; later.
+                throw LivepostException.retryLater(503, BUSY, collected.message, 30);
             }
             var files = new LinkedHashMap<String, byte[]>();
             var items = new ArrayList<Precomputed.Item>();
@@ -101,6 +108,7 @@ final class ArtifactRun {
         final List<Precomputed.Item> items = new ArrayList<>();
         String status = Precomputed.FAILED;
         String message = "The run ended without a result.";
+        String errorCode;
         long durationMs;
 
         @Override
@@ -126,6 +134,7 @@ final class ArtifactRun {
                 durationMs = d.durationMs();
             } else if (event instanceof RunEvent.Error e) {
                 status = Precomputed.FAILED;
+                errorCode = e.code();
                 message = e.message() + " (" + e.code() + ")";
             }
         }
