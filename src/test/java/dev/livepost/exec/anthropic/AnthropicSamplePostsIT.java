@@ -179,7 +179,7 @@ class AnthropicSamplePostsIT {
                 compared.put(a.address() + "#" + run, expected);
             }
         }
-        assertThat(compared).hasSize(20);
+        assertThat(compared).hasSize(24);
         // What was compared is the real thing, not two empty runs.
         assertThat(compared.get("interactive-artifacts/fib#1").stdout())
                 .isEqualTo("0\n1\n1\n2\n3\n5\n8\n13\n21\n34\n55\n89\n144\n233\n377\n");
