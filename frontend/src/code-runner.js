@@ -182,13 +182,23 @@ export class CodeRunner extends HTMLElement {
   async stream(body) {
     this.ended = false;
     this.started = false;
+    this.queued = false;
     this.controller = new AbortController();
     await this.api.run(this.session, body, (name, data) => this.event(name, data), this.controller.signal);
   }
 
   event(name, data) {
+    if (this.queued && name !== 'queued') {
+      this.queued = false;
+      this.setState('running', 'Running');
+    }
     if (this.output.event(name, data)) return;
-    if (name === 'run') {
+    if (name === 'queued') {
+      // Every sandbox of the server is busy: the run waits in line for one (a few seconds at most).
+      this.queued = true;
+      const place = Number(data.position) || 1;
+      this.setState('running', place === 1 ? 'Waiting for a free sandbox: next in line' : `Waiting for a free sandbox: ${place} in line`);
+    } else if (name === 'run') {
       this.runs++;
       this.started = true;
       this.setState('running', 'Running');
@@ -211,7 +221,7 @@ export class CodeRunner extends HTMLElement {
     let message;
     if (e instanceof ApiError) {
       if (e.status === 409) message = 'A run of this session is already in progress (in another tab?). Wait for it or press Stop.';
-      else if (e.status === 429) message = e.message + (e.retryAfter ? ` Try again in ${e.retryAfter} s.` : '');
+      else if (e.status === 429 || e.status === 503) message = e.message + (e.retryAfter ? ` Try again in ${e.retryAfter} s.` : '');
       else if (e.status === 0) message = e.message;
       else message = e.message;
     } else {

@@ -116,6 +116,7 @@ public final class Bench {
                         "idle session memory, PSS (MiB)",
                         List.of(idleSessionPss),
                         samples(jp.get("idle_pss_mib"))));
+        rows.addAll(LoadRows.measure(quick, home));
         System.out.println(table(rows));
     }
 
@@ -206,7 +207,7 @@ public final class Bench {
         return 0;
     }
 
-    private static void progress(String message) {
+    static void progress(String message) {
         System.err.println("bench: " + message);
     }
 
@@ -236,7 +237,7 @@ public final class Bench {
                     .append(" | ")
                     .append(format(a))
                     .append(" | ")
-                    .append(a == 0 ? "n/a" : String.format("%.2fx", l / a))
+                    .append(a == 0 || Double.isNaN(a) ? "n/a" : String.format("%.2fx", l / a))
                     .append(" |\n");
         }
         return sb.toString();
@@ -252,6 +253,9 @@ public final class Bench {
     }
 
     private static String format(double v) {
+        if (Double.isNaN(v)) {
+            return "-";
+        }
         return v >= 100 ? String.format("%.0f", v) : String.format("%.1f", v);
     }
 }

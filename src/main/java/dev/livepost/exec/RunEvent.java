@@ -66,6 +66,16 @@ public sealed interface RunEvent {
         }
     }
 
+    /**
+     * The run waits for a sandbox, every one being busy; {@code position} 1 is next. Sent when the
+     * place changes; the run's output follows once it has one.
+     */
+    record Queued(int position) implements RunEvent {
+        public String event() {
+            return "queued";
+        }
+    }
+
     record Notice(String message) implements RunEvent {
         public String event() {
             return "notice";

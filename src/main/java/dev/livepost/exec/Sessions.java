@@ -99,7 +99,7 @@ public final class Sessions implements AutoCloseable {
         this.filesRoot = dataDir.resolve("sessions");
         this.clock = clock;
         this.metrics = metrics;
-        this.runs = new SessionRuns(executor, settings, ids, clock, metrics);
+
         deleteRecursively(
                 filesRoot); // files of sessions from a previous run of the server are unreachable
         this.admission =
@@ -109,11 +109,16 @@ public final class Sessions implements AutoCloseable {
                         settings.sessionsPerClient(),
                         settings.admissionWait(),
                         metrics);
+        this.runs = new SessionRuns(executor, admission, settings, ids, clock, metrics);
         metrics.gauge("livepost_sessions_active", byToken, Map::size);
         metrics.gauge(
                 "livepost_sessions_running",
                 byToken,
                 m -> m.values().stream().filter(s -> s.current() != null).count());
+        metrics.gauge(
+                "livepost_sessions_idle",
+                byToken,
+                m -> m.values().stream().filter(s -> s.current() == null).count());
         metrics.gauge(
                 "livepost_sessions_evicted",
                 byToken,
@@ -121,6 +126,7 @@ public final class Sessions implements AutoCloseable {
         metrics.gauge("livepost_sandboxes", executor, e -> e.capacity().sandboxes());
         metrics.gauge("livepost_sandboxes_frozen", executor, e -> e.capacity().frozen());
         metrics.gauge("livepost_sandboxes_memory_bytes", executor, e -> e.capacity().usedBytes());
+        executor.bindMetrics(metrics);
         this.sweeper =
                 Executors.newSingleThreadScheduledExecutor(
                         DaemonThreads.named("livepost-session-expiry"));
@@ -161,7 +167,8 @@ public final class Sessions implements AutoCloseable {
                             + executor.name()
                             + " executor.");
         }
-        ExecutorSession backend = admission.open(spec, client);
+        // Null when every sandbox is busy: the first run then waits in line for one.
+        ExecutorSession backend = admission.openNow(spec, client);
         String token = ids.token();
         String dirName = ids.hex(12);
         Duration effective =
@@ -215,9 +222,13 @@ public final class Sessions implements AutoCloseable {
         }
         s.lastUsed = clock.instant();
         if (s.backend() == null) {
-            // Evicted while idle: it needs a sandbox again, admitted like a new session.
+            // Evicted while idle, or admitted when the server was full: it needs a sandbox, like a
+            // new session. If there is none now, the run waits in line for one as it streams.
             try {
-                s.reopen(admission.open(s.spec, s.client));
+                ExecutorSession now = admission.openNow(s.spec, s.client);
+                if (now != null) {
+                    s.reopen(now);
+                }
             } catch (RuntimeException e) {
                 run.close();
                 throw e;

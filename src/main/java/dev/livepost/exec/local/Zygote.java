@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * shows the zygote's as its {@code /proc/1/cmdline} and {@code /proc/1/environ}.
  *
  * <p>A child's three pipes are made by the zygote; the server opens their other ends through {@code
- * /proc/<zygote>/fd/<n>}, then the zygote closes its copies. Spawns are serialized; {@link #spawn}
- * blocks for the fork and the namespaces (milliseconds), not for the kernel's {@code ready}.
+ * /proc/<zygote>/fd/<n>}, then the zygote closes its copies. {@link #spawn} blocks only for the
+ * zygote's {@code fork()} (a few milliseconds, one spawn at a time): the child then builds its
+ * sandbox in parallel with the next spawn, and its kernel says {@code ready} when done.
  * Thread-safe.
  */
 final class Zygote implements AutoCloseable {
@@ -132,8 +133,9 @@ final class Zygote implements AutoCloseable {
     }
 
     /**
-     * Forks a sandbox. Returns once it is in its own namespaces and limits; its kernel says {@code
-     * ready} on the returned process's stdout.
+     * Forks a sandbox. Returns once it is forked; it then joins its limits and namespaces before
+     * its kernel says {@code ready} on the returned process's stdout (or dies saying why on its
+     * stderr).
      *
      * @param uid the host uid of the sandbox (> 0)
      * @param cgroupProcs the {@code cgroup.procs} files it joins before anything else
