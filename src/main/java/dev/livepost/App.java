@@ -9,6 +9,9 @@ import dev.livepost.exec.Executor;
 import dev.livepost.exec.Sessions;
 import dev.livepost.exec.anthropic.AnthropicExecutor;
 import dev.livepost.exec.local.LocalExecutor;
+import dev.livepost.precompute.OutputStore;
+import dev.livepost.precompute.Precomputer;
+import dev.livepost.precompute.RuntimeId;
 import dev.livepost.web.WebServer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -19,6 +22,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +35,7 @@ public final class App implements AutoCloseable {
     private final Executor executor;
     private final Sessions sessions;
     private final WebServer web;
+    private final Precomputer precomputer;
     private final JvmGcMetrics gcMetrics;
     private int port = -1;
 
@@ -46,11 +51,7 @@ public final class App implements AutoCloseable {
         gcMetrics.bindTo(metrics);
         var json = jsonMapper();
         this.blog = new Blog(config);
-        this.executor =
-                switch (config.executor()) {
-                    case "anthropic" -> new AnthropicExecutor(config);
-                    default -> new LocalExecutor(config);
-                };
+        this.executor = executor(config);
         var health = executor.health();
         if (health.available()) {
             log.info("executor {}: {}", executor.name(), health.detail());
@@ -64,7 +65,25 @@ public final class App implements AutoCloseable {
                         config.data(),
                         Clock.systemUTC(),
                         metrics);
-        this.web = new WebServer(config, blog, sessions, metrics, json);
+        var store = new OutputStore(config.data(), json);
+        this.precomputer =
+                new Precomputer(
+                        blog,
+                        sessions,
+                        store,
+                        () -> RuntimeId.of(config),
+                        new Precomputer.Settings(
+                                config.precompute().concurrency(), false, Duration.ofSeconds(2)),
+                        Clock.systemUTC());
+        this.web = new WebServer(config, blog, sessions, metrics, json, precomputer::output, store);
+    }
+
+    /** The executor the configuration names. */
+    public static Executor executor(Config config) {
+        return switch (config.executor()) {
+            case "anthropic" -> new AnthropicExecutor(config);
+            default -> new LocalExecutor(config);
+        };
     }
 
     /** JSON as the API speaks it: records by their component names, nulls left out. */
@@ -78,6 +97,9 @@ public final class App implements AutoCloseable {
     /** Starts serving; returns the bound port. */
     public int start() {
         port = web.start();
+        if (config.precompute().enabled()) {
+            precomputer.start(); // in the background: readers do not wait for it
+        }
         return port;
     }
 
@@ -93,6 +115,10 @@ public final class App implements AutoCloseable {
         return sessions;
     }
 
+    public Precomputer precomputer() {
+        return precomputer;
+    }
+
     public Config config() {
         return config;
     }
@@ -101,6 +127,7 @@ public final class App implements AutoCloseable {
     public void close() {
         // Runs end first (their streams get their last event), then the server stops: a stream
         // still open when Jetty stops makes Javalin loop on the recycled response.
+        precomputer.close();
         sessions.close();
         web.close();
         executor.close();

@@ -166,6 +166,7 @@ public final class Load {
                         + "print(1)\n```\n");
         var env = new HashMap<>(System.getenv());
         env.put("LIVEPOST_TRUSTED_PROXIES", "127.0.0.1,::1");
+        env.put("LIVEPOST_PRECOMPUTE", "false"); // no runs of the server's own among the readers
         Config config =
                 Config.parse(
                         List.of(

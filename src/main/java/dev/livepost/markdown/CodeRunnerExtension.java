@@ -23,6 +23,14 @@ import org.commonmark.renderer.html.HtmlRenderer;
  */
 public final class CodeRunnerExtension
         implements Parser.ParserExtension, HtmlRenderer.HtmlRendererExtension {
+    /**
+     * The comment each runner of an artifact to precompute holds after its code block (and its line
+     * break), with the artifact's id as group 1: whoever shows the post replaces it with the
+     * precomputed output, or with nothing.
+     */
+    public static final java.util.regex.Pattern OUTPUT_MARKER =
+            java.util.regex.Pattern.compile("<!--livepost-output:([A-Za-z0-9_-]{1,64})-->\n?");
+
     private final String slug;
 
     private CodeRunnerExtension(Builder builder) {

@@ -6,6 +6,7 @@ import dev.livepost.DaemonThreads;
 import dev.livepost.LivepostException;
 import dev.livepost.blog.Blog;
 import dev.livepost.exec.Sessions;
+import dev.livepost.precompute.OutputStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
@@ -44,7 +45,9 @@ public final class WebServer implements AutoCloseable {
             Blog blog,
             Sessions sessions,
             PrometheusMeterRegistry metrics,
-            ObjectMapper json) {
+            ObjectMapper json,
+            Pages.Outputs outputs,
+            OutputStore store) {
         this.config = config;
         this.heartbeats =
                 Executors.newSingleThreadScheduledExecutor(
@@ -60,7 +63,7 @@ public final class WebServer implements AutoCloseable {
                         clients,
                         new CrossSite(config.allowedOrigins(), clients),
                         new InFlight(config.web().maxRequestsPerClient()));
-        var pages = new PageRoutes(config, blog);
+        var pages = new PageRoutes(config, new Pages(blog, outputs), store);
         var assets = new AssetRoutes(Assets.standard());
         this.app =
                 Javalin.create(

@@ -63,6 +63,7 @@ class CodeRunnerExtensionTest {
                         <code-runner artifact="post/fib" lang="python" mode="code" title="Fibonacci"><pre><code class="language-python">a, b = <span class="tok-number">0</span>, <span class="tok-number">1</span>
                         print(a &lt; b)
                         </code></pre>
+                        <!--livepost-output:fib-->
                         </code-runner>
                         """);
     }
@@ -84,6 +85,7 @@ class CodeRunnerExtensionTest {
                         """
                         <code-runner artifact="post/hello" lang="python" mode="code" readonly=""><pre><code class="language-python">print(<span class="tok-string">&quot;hi&quot;</span>)
                         </code></pre>
+                        <!--livepost-output:hello-->
                         </code-runner>
                         <p>After.</p>
                         """);
@@ -295,6 +297,69 @@ class CodeRunnerExtensionTest {
         assertThat(blocks.get(0).getError()).isNull();
         assertThat(blocks.get(0).getCode()).isEqualTo("print(1)\n");
         assertThat(render("    ::code-runner\n")).startsWith("<pre><code>::code-runner");
+    }
+
+    @Test
+    void aHiddenArtifactIsNotShownButRunsAsSetup() {
+        String md =
+                """
+                ::code-runner{id=data hidden}
+                ```python
+                secret = 42
+                ```
+
+                ::code-runner{id=show setup=data}
+                ```python
+                print(secret)
+                ```
+                """;
+        var blocks = blocks(md);
+        assertThat(blocks).extracting(CodeRunnerBlock::getError).containsOnlyNulls();
+        assertThat(blocks.get(0).isHidden()).isTrue();
+        assertThat(render(md))
+                .isEqualTo(
+                        """
+                        <code-runner artifact="post/show" lang="python" mode="code" setup="data"><pre><code class="language-python">print(secret)
+                        </code></pre>
+                        <!--livepost-output:show-->
+                        </code-runner>
+                        """);
+    }
+
+    @Test
+    void aHiddenArtifactNobodyNamesIsAVisibleError() {
+        String md = "::code-runner{id=lost hidden}\n```\nx = 1\n```\n";
+        assertThat(error(md))
+                .isEqualTo(
+                        "hidden artifact 'lost' is named by no setup=, so it would never run (name"
+                                + " it in another artifact's setup=, or drop hidden)");
+        assertThat(render(md))
+                .startsWith(
+                        "<div class=\"directive-error\" role=\"alert\"><strong>code-runner, line 1:")
+                .contains("<pre><code>x = 1");
+        // Named only by an artifact that is itself broken still counts as named by nobody.
+        assertThat(
+                        blocks(
+                                        "::code-runner{id=h hidden}\n```\n1\n```\n\n"
+                                                + "::code-runner{setup=h colour=red}\n```\n2\n```\n")
+                                .get(0)
+                                .getError())
+                .startsWith("hidden artifact 'h' is named by no setup=");
+    }
+
+    @Test
+    void precomputeFalseLeavesNoPlaceForAnOutput() {
+        var blocks = blocks("::code-runner{id=r precompute=false}\n```\nimport random\n```\n");
+        assertThat(blocks.get(0).isPrecompute()).isFalse();
+        assertThat(blocks("::code-runner\n```\n1\n```\n").get(0).isPrecompute()).isTrue();
+        assertThat(render("::code-runner{id=r precompute=false}\n```\nimport random\n```\n"))
+                .doesNotContain("livepost-output");
+        assertThat(error("::code-runner{precompute=later}\n```\nx\n```\n"))
+                .isEqualTo(
+                        "precompute is a flag: write 'precompute' (or precompute=true|false), not"
+                                + " precompute='later'");
+        assertThat(error("::code-runner{hidden=yes}\n```\nx\n```\n"))
+                .startsWith("hidden is a flag");
     }
 
     private static String error(String markdown) {

@@ -17,8 +17,10 @@ import org.commonmark.renderer.html.HtmlWriter;
  * <pre>{@code <code-runner artifact="SLUG/ID" lang="python" mode="code" ...>
  *   <pre><code class="language-python">CODE</code></pre></code-runner>}</pre>
  *
- * or, when the directive is malformed, as a visible error box followed by whatever it contained.
- * Every attribute value and the code are HTML-escaped by {@link HtmlWriter}.
+ * or, when the directive is malformed, as a visible error box followed by whatever it contained. A
+ * hidden artifact renders as nothing; an artifact to precompute carries, after its code block, the
+ * comment {@code <!--livepost-output:ID-->} where the page puts the precomputed output. Every
+ * attribute value and the code are HTML-escaped by {@link HtmlWriter}.
  */
 public final class CodeRunnerHtmlRenderer implements NodeRenderer {
     private final HtmlNodeRendererContext context;
@@ -42,6 +44,9 @@ public final class CodeRunnerHtmlRenderer implements NodeRenderer {
         html.line();
         if (b.getError() != null) {
             renderError(b);
+        } else if (b.isHidden()) {
+            // Not shown: it runs only as the setup of the artifacts that name it.
+            return;
         } else {
             renderRunner(b);
         }
@@ -71,7 +76,19 @@ public final class CodeRunnerHtmlRenderer implements NodeRenderer {
         html.tag("code-runner", context.extendAttributes(b, "code-runner", attrs));
         // A prompt is prose for Claude: not highlighted as code.
         code(b.getCodeBlock(), b.getLang(), !"prompt".equals(b.getMode()));
+        if (b.isPrecompute()) {
+            html.raw(outputMarker(b.getId()));
+            html.line();
+        }
         html.tag("/code-runner");
+    }
+
+    /**
+     * Where the artifact's precomputed output goes: the page that shows the post replaces this
+     * comment (see {@link dev.livepost.markdown.CodeRunnerExtension#OUTPUT_MARKER}).
+     */
+    static String outputMarker(String id) {
+        return "<!--livepost-output:" + id + "-->";
     }
 
     private void renderError(CodeRunnerBlock b) {
