@@ -9,16 +9,22 @@ import dev.livepost.exec.Executor;
 import dev.livepost.exec.Sessions;
 import dev.livepost.exec.anthropic.AnthropicExecutor;
 import dev.livepost.exec.local.LocalExecutor;
+import dev.livepost.precompute.OutputStore;
+import dev.livepost.precompute.Precomputer;
+import dev.livepost.precompute.RuntimeId;
 import dev.livepost.web.WebServer;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +37,7 @@ public final class App implements AutoCloseable {
     private final Executor executor;
     private final Sessions sessions;
     private final WebServer web;
+    private final Precomputer precomputer;
     private final JvmGcMetrics gcMetrics;
     private int port = -1;
 
@@ -46,16 +53,7 @@ public final class App implements AutoCloseable {
         gcMetrics.bindTo(metrics);
         var json = jsonMapper();
         this.blog = new Blog(config);
-        this.executor =
-                switch (config.executor()) {
-                    case "anthropic" ->
-                            new AnthropicExecutor(
-                                    config,
-                                    AnthropicExecutor.Tuning.defaults(),
-                                    metrics,
-                                    Clock.systemUTC());
-                    default -> new LocalExecutor(config);
-                };
+        this.executor = executor(config, metrics);
         var health = executor.health();
         if (health.available()) {
             log.info("executor {}: {}", executor.name(), health.detail());
@@ -69,7 +67,37 @@ public final class App implements AutoCloseable {
                         config.data(),
                         Clock.systemUTC(),
                         metrics);
-        this.web = new WebServer(config, blog, sessions, metrics, json);
+        var store = new OutputStore(config.data(), json);
+        this.precomputer =
+                new Precomputer(
+                        blog,
+                        sessions,
+                        store,
+                        () -> RuntimeId.of(config),
+                        new Precomputer.Settings(
+                                config.precompute().concurrency(), false, Duration.ofSeconds(2)),
+                        Clock.systemUTC());
+        this.web = new WebServer(config, blog, sessions, metrics, json, precomputer::output, store);
+    }
+
+    /** The executor the configuration names. */
+    public static Executor executor(Config config) {
+        return executor(config, new SimpleMeterRegistry());
+    }
+
+    /**
+     * The executor the configuration names; the anthropic one counts its token usage in metrics.
+     */
+    public static Executor executor(Config config, MeterRegistry metrics) {
+        return switch (config.executor()) {
+            case "anthropic" ->
+                    new AnthropicExecutor(
+                            config,
+                            AnthropicExecutor.Tuning.defaults(),
+                            metrics,
+                            Clock.systemUTC());
+            default -> new LocalExecutor(config);
+        };
     }
 
     /** JSON as the API speaks it: records by their component names, nulls left out. */
@@ -83,6 +111,9 @@ public final class App implements AutoCloseable {
     /** Starts serving; returns the bound port. */
     public int start() {
         port = web.start();
+        if (config.precompute().enabled()) {
+            precomputer.start(); // in the background: readers do not wait for it
+        }
         return port;
     }
 
@@ -98,6 +129,10 @@ public final class App implements AutoCloseable {
         return sessions;
     }
 
+    public Precomputer precomputer() {
+        return precomputer;
+    }
+
     public Config config() {
         return config;
     }
@@ -106,6 +141,7 @@ public final class App implements AutoCloseable {
     public void close() {
         // Runs end first (their streams get their last event), then the server stops: a stream
         // still open when Jetty stops makes Javalin loop on the recycled response.
+        precomputer.close();
         sessions.close();
         web.close();
         executor.close();

@@ -26,6 +26,7 @@ import java.util.Map;
  * @param web the web server's defences against floods, and the proxies it trusts
  * @param zygote whether the local executor forks sandboxes from a warm parent where it can ({@code
  *     LIVEPOST_ZYGOTE}, default true; false: one bubblewrap launch per sandbox)
+ * @param precompute whether and how code artifacts are run ahead of readers
  */
 public record Config(
         String host,
@@ -40,7 +41,8 @@ public record Config(
         List<String> allowedOrigins,
         boolean reloadPosts,
         Web web,
-        boolean zygote) {
+        boolean zygote,
+        Precompute precompute) {
 
     public static final String DEFAULT_MODEL = "claude-sonnet-4-5";
 
@@ -126,6 +128,29 @@ public record Config(
         }
     }
 
+    /**
+     * @param enabled whether the server precomputes outputs ({@code LIVEPOST_PRECOMPUTE}, default
+     *     true)
+     * @param concurrency precomputed runs at once ({@code LIVEPOST_PRECOMPUTE_CONCURRENCY}, default
+     *     1: readers keep the rest of the machine)
+     */
+    public record Precompute(boolean enabled, int concurrency) {
+        public Precompute {
+            if (concurrency < 1 || concurrency > 64) {
+                throw new IllegalArgumentException(
+                        "LIVEPOST_PRECOMPUTE_CONCURRENCY must be 1..64, not " + concurrency);
+            }
+        }
+
+        static Precompute parse(Map<String, String> env) {
+            return new Precompute(
+                    bool("LIVEPOST_PRECOMPUTE", env.getOrDefault("LIVEPOST_PRECOMPUTE", "true")),
+                    integer(
+                            "LIVEPOST_PRECOMPUTE_CONCURRENCY",
+                            env.getOrDefault("LIVEPOST_PRECOMPUTE_CONCURRENCY", "1")));
+        }
+    }
+
     public Config {
         allowedOrigins = List.copyOf(allowedOrigins);
         if (!executor.equals("local") && !executor.equals("anthropic")) {
@@ -151,7 +176,8 @@ public record Config(
                 allowedOrigins,
                 reloadPosts,
                 web,
-                zygote);
+                zygote,
+                precompute);
     }
 
     /**
@@ -234,7 +260,7 @@ public record Config(
                         integer(
                                 "LIVEPOST_SESSION_IDLE",
                                 env.getOrDefault("LIVEPOST_SESSION_IDLE", "900")));
-        int pool = integer("LIVEPOST_POOL_SIZE", env.getOrDefault("LIVEPOST_POOL_SIZE", "2"));
+        int pool = integer("LIVEPOST_POOL_SIZE", env.getOrDefault("LIVEPOST_POOL_SIZE", "4"));
         List<String> origins = splitList(env.getOrDefault("LIVEPOST_ALLOWED_ORIGINS", ""));
         boolean reload = !"false".equals(env.getOrDefault("LIVEPOST_RELOAD", "true"));
         String zygote = env.getOrDefault("LIVEPOST_ZYGOTE", "true").trim();
@@ -255,7 +281,8 @@ public record Config(
                 origins,
                 reload,
                 Web.parse(env),
-                zygote.equals("true"));
+                zygote.equals("true"),
+                Precompute.parse(env));
     }
 
     private static long megabytes(String name, Map<String, String> env, long fallback) {
@@ -283,6 +310,15 @@ public record Config(
         }
         throw new IllegalArgumentException(
                 name + " must be a number of tokens >= 0 (0: no budget), not '" + value + "'");
+    }
+
+    private static boolean bool(String name, String value) {
+        String v = value.trim();
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException(
+                    name + " must be 'true' or 'false', not '" + value + "'");
+        }
+        return v.equals("true");
     }
 
     private static String blankToNull(String s) {

@@ -1,6 +1,7 @@
 package dev.livepost;
 
 import dev.livepost.bench.Bench;
+import dev.livepost.render.Render;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -21,7 +22,11 @@ public final class Main {
                 --data DIR       LIVEPOST_DATA      caches and generated files (~/.livepost)
                 --executor E     LIVEPOST_EXECUTOR  local | anthropic
                 --model M        LIVEPOST_MODEL     model for the anthropic executor
-              render --out DIR   write the blog as static files
+              render --out DIR   write the blog as static files, outputs precomputed
+                --server URL     runners in the copy run code on this Livepost
+                --strict         fail (exit 1) when an artifact's precompute fails
+                --with-anthropic precompute prompt artifacts too (--executor anthropic)
+                (and --posts, --data, --executor, --model as for serve)
               bench [--quick]    run the benchmarks and print one table
               bench --load [--readers N --seconds T --every S | --burst N --within S]
                                  simulated readers against one server on loopback
@@ -43,11 +48,7 @@ public final class Main {
             switch (command) {
                 case "serve" -> serve(Config.parse(rest, System.getenv(), home));
                 case "bench" -> Bench.main(rest, home);
-                case "render" -> {
-                    System.err.println(
-                            "livepost " + command + ": not yet available in this version.");
-                    System.exit(2);
-                }
+                case "render" -> System.exit(Render.main(rest, System.getenv(), home));
                 default -> {
                     System.err.println("livepost: unknown command '" + command + "'\n\n" + USAGE);
                     System.exit(2);

@@ -109,4 +109,30 @@ class ConfigTest {
         assertThatThrownBy(() -> Config.parse(List.of("--port"), Map.of(), HOME))
                 .hasMessageContaining("--port needs a value");
     }
+
+    @Test
+    void precomputeSettings() {
+        var c = Config.parse(List.of(), Map.of(), HOME);
+        assertThat(c.precompute()).isEqualTo(new Config.Precompute(true, 1));
+        var off =
+                Config.parse(
+                        List.of(),
+                        Map.of(
+                                "LIVEPOST_PRECOMPUTE",
+                                "false",
+                                "LIVEPOST_PRECOMPUTE_CONCURRENCY",
+                                "3"),
+                        HOME);
+        assertThat(off.precompute()).isEqualTo(new Config.Precompute(false, 3));
+        assertThatThrownBy(
+                        () -> Config.parse(List.of(), Map.of("LIVEPOST_PRECOMPUTE", "yes"), HOME))
+                .hasMessage("LIVEPOST_PRECOMPUTE must be 'true' or 'false', not 'yes'");
+        assertThatThrownBy(
+                        () ->
+                                Config.parse(
+                                        List.of(),
+                                        Map.of("LIVEPOST_PRECOMPUTE_CONCURRENCY", "0"),
+                                        HOME))
+                .hasMessage("LIVEPOST_PRECOMPUTE_CONCURRENCY must be 1..64, not 0");
+    }
 }

@@ -175,6 +175,7 @@ final class AnthropicBench {
         env.put("ANTHROPIC_API_KEY", "bench");
         env.put("ANTHROPIC_BASE_URL", fake.toString());
         env.put("LIVEPOST_ANTHROPIC_DAILY_BUDGET", "0");
+        env.put("LIVEPOST_PRECOMPUTE", "false"); // no runs but the measured ones
         // The anchor's first command takes minutes to type at this pace: give both modes room,
         // so that the figure is the time it takes, not the time limit.
         env.put("LIVEPOST_RUN_TIMEOUT", "300");

@@ -15,6 +15,9 @@ import java.util.List;
  * @param timeoutSeconds the artifact's own time limit, null for the server's
  * @param setup id of another artifact of the same post whose code runs first, or null
  * @param code the code (or prompt) as written in the post
+ * @param hidden not shown: it runs only as the setup of the artifacts that name it
+ * @param precompute whether the server runs it ahead of readers and shows that output
+ * @param line the directive's line in the post's file, 0 if unknown
  */
 public record Artifact(
         String slug,
@@ -26,7 +29,10 @@ public record Artifact(
         List<String> skills,
         Integer timeoutSeconds,
         String setup,
-        String code) {
+        String code,
+        boolean hidden,
+        boolean precompute,
+        int line) {
 
     public Artifact {
         skills = List.copyOf(skills);

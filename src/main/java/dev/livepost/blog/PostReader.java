@@ -161,7 +161,10 @@ final class PostReader {
                 b.getSkills(),
                 b.getTimeoutSeconds(),
                 b.getSetup(),
-                b.getCode());
+                b.getCode(),
+                b.isHidden(),
+                b.isPrecompute(),
+                b.getLine());
     }
 
     private static FrontMatter frontMatter(

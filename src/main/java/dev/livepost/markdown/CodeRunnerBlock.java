@@ -23,6 +23,8 @@ public final class CodeRunnerBlock extends CustomBlock {
     private List<String> skills = List.of();
     private Integer timeoutSeconds;
     private String setup;
+    private boolean hidden;
+    private boolean precompute = true;
     private boolean container;
     private int line;
     private String error;
@@ -102,6 +104,30 @@ public final class CodeRunnerBlock extends CustomBlock {
 
     public void setSetup(String setup) {
         this.setup = setup;
+    }
+
+    /**
+     * The {@code hidden} flag: the artifact is not shown and runs only as the setup of the
+     * artifacts that name it in {@code setup=}.
+     */
+    public boolean isHidden() {
+        return hidden;
+    }
+
+    public void setHidden(boolean hidden) {
+        this.hidden = hidden;
+    }
+
+    /**
+     * The {@code precompute} attribute (default true): whether the server runs the artifact once
+     * ahead of readers and shows that output under the code.
+     */
+    public boolean isPrecompute() {
+        return precompute;
+    }
+
+    public void setPrecompute(boolean precompute) {
+        this.precompute = precompute;
     }
 
     /** Whether this is the {@code :::code-runner} container form. */

@@ -1,5 +1,6 @@
 package dev.livepost.markdown;
 
+import dev.livepost.highlight.HighlightedCodeBlocks;
 import dev.livepost.markdown.internal.CodeRunnerBlockParser;
 import dev.livepost.markdown.internal.CodeRunnerHtmlRenderer;
 import dev.livepost.markdown.internal.CodeRunnerPostProcessor;
@@ -22,6 +23,14 @@ import org.commonmark.renderer.html.HtmlRenderer;
  */
 public final class CodeRunnerExtension
         implements Parser.ParserExtension, HtmlRenderer.HtmlRendererExtension {
+    /**
+     * The comment each runner of an artifact to precompute holds after its code block (and its line
+     * break), with the artifact's id as group 1: whoever shows the post replaces it with the
+     * precomputed output, or with nothing.
+     */
+    public static final java.util.regex.Pattern OUTPUT_MARKER =
+            java.util.regex.Pattern.compile("<!--livepost-output:([A-Za-z0-9_-]{1,64})-->\n?");
+
     private final String slug;
 
     private CodeRunnerExtension(Builder builder) {
@@ -46,6 +55,8 @@ public final class CodeRunnerExtension
     @Override
     public void extend(HtmlRenderer.Builder rendererBuilder) {
         rendererBuilder.nodeRendererFactory(context -> new CodeRunnerHtmlRenderer(context, slug));
+        // Plain fenced blocks too are highlighted on the server (first paint, no script needed).
+        rendererBuilder.nodeRendererFactory(HighlightedCodeBlocks::new);
     }
 
     public static final class Builder {

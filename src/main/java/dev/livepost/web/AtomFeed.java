@@ -5,21 +5,70 @@ import java.io.StringWriter;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.function.Function;
 import javax.xml.stream.XMLOutputFactory;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamWriter;
 
-/** The Atom feed (RFC 4287) of the published posts, written with StAX so it is always valid XML. */
-final class AtomFeed {
+/**
+ * The Atom feed (RFC 4287) of the published posts, written with StAX so it is always valid XML.
+ * Each entry's content is the post's body with its precomputed outputs, so a feed reader shows what
+ * the code printed and drew.
+ */
+public final class AtomFeed {
     private static final String ATOM = "http://www.w3.org/2005/Atom";
+
+    /**
+     * The feed's addresses.
+     *
+     * @param feedId the feed's {@code id}
+     * @param home the blog's index
+     * @param self the feed itself
+     * @param postUrl a post's address by slug
+     * @param postId a post's entry {@code id} by slug
+     */
+    public record Links(
+            String feedId,
+            String home,
+            String self,
+            Function<String, String> postUrl,
+            Function<String, String> postId) {}
 
     private AtomFeed() {}
 
+    /** Absolute links under {@code base}, e.g. {@code https://blog.example}. */
+    public static Links serverLinks(String base) {
+        return new Links(
+                base + "/",
+                base + "/",
+                base + "/feed.xml",
+                slug -> base + "/posts/" + slug,
+                slug -> base + "/posts/" + slug);
+    }
+
+    /**
+     * Links relative to the feed, for a static copy whose address is not known: feed readers
+     * resolve them against the feed's own URL; ids are URNs, which do not move with the copy.
+     */
+    public static Links staticLinks() {
+        return new Links(
+                "urn:livepost:feed",
+                "index.html",
+                "feed.xml",
+                slug -> "posts/" + slug + ".html",
+                slug -> "urn:livepost:post:" + slug);
+    }
+
+    /** As {@link #write(List, Function, Links)} with the posts' bodies as rendered. */
+    static String write(List<Post> posts, String base) {
+        return write(posts, Post::html, serverLinks(base));
+    }
+
     /**
      * @param posts newest first
-     * @param base the site's root, e.g. {@code https://blog.example}: Atom wants absolute links
+     * @param body a post's body as the feed carries it (with its precomputed outputs)
      */
-    static String write(List<Post> posts, String base) {
+    public static String write(List<Post> posts, Function<Post, String> body, Links links) {
         var out = new StringWriter();
         try {
             XMLStreamWriter xml = XMLOutputFactory.newFactory().createXMLStreamWriter(out);
@@ -27,9 +76,9 @@ final class AtomFeed {
             xml.writeStartElement("feed");
             xml.writeDefaultNamespace(ATOM);
             element(xml, "title", "Livepost");
-            element(xml, "id", base + "/");
-            link(xml, base + "/", "alternate");
-            link(xml, base + "/feed.xml", "self");
+            element(xml, "id", links.feedId());
+            link(xml, links.home(), "alternate");
+            link(xml, links.self(), "self");
             element(
                     xml,
                     "updated",
@@ -38,10 +87,10 @@ final class AtomFeed {
             element(xml, "name", "Livepost");
             xml.writeEndElement();
             for (Post p : posts) {
-                String url = base + "/posts/" + p.slug();
+                String url = links.postUrl().apply(p.slug());
                 xml.writeStartElement("entry");
                 element(xml, "title", p.meta().title());
-                element(xml, "id", url);
+                element(xml, "id", links.postId().apply(p.slug()));
                 link(xml, url, "alternate");
                 element(xml, "updated", timestamp(p));
                 element(xml, "published", timestamp(p));
@@ -54,7 +103,7 @@ final class AtomFeed {
                 }
                 xml.writeStartElement("content");
                 xml.writeAttribute("type", "html");
-                xml.writeCharacters(xmlText(p.html()));
+                xml.writeCharacters(xmlText(body.apply(p)));
                 xml.writeEndElement();
                 xml.writeEndElement();
             }

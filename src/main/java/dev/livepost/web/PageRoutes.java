@@ -1,21 +1,27 @@
 package dev.livepost.web;
 
 import dev.livepost.Config;
-import dev.livepost.blog.Blog;
+import dev.livepost.exec.FileNames;
+import dev.livepost.precompute.OutputStore;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
- * The blog's routes: index, posts, tags, the Atom feed, and an HTML 404 page for anything that is
- * not API (API 404s stay JSON). Thread-safe.
+ * The blog's routes: index, posts, tags, the Atom feed, the precomputed outputs' files, and an HTML
+ * 404 page for anything that is not API (API 404s stay JSON). Thread-safe.
  */
 final class PageRoutes {
     private final Config config;
     private final Pages pages;
+    private final OutputStore store;
 
-    PageRoutes(Config config, Blog blog) {
+    PageRoutes(Config config, Pages pages, OutputStore store) {
         this.config = config;
-        this.pages = new Pages(blog);
+        this.pages = pages;
+        this.store = store;
     }
 
     void register(RoutesConfig routes) {
@@ -44,7 +50,32 @@ final class PageRoutes {
                 ctx ->
                         ctx.contentType("application/atom+xml; charset=utf-8")
                                 .result(pages.feed(base(ctx))));
+        routes.get(Pages.PRECOMPUTED_PATH + "{key}/{file}", this::precomputedFile);
         routes.error(404, this::notFound);
+    }
+
+    /**
+     * A file of a precomputed output. Its address names its content (the key hashes the code that
+     * made it, and an entry never changes), so it may be cached for good; like a session's files it
+     * runs nothing and only images are shown inline.
+     */
+    private void precomputedFile(Context ctx) throws IOException {
+        String name = ctx.pathParam("file");
+        Path file = store.file(ctx.pathParam("key"), name).orElse(null);
+        if (file == null) {
+            notFound(ctx, "There is no such precomputed file.");
+            return;
+        }
+        String mime = FileNames.mimeOf(name);
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header(
+                "Content-Security-Policy",
+                "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox");
+        ctx.header("Cache-Control", "public, max-age=31536000, immutable");
+        String disposition = FileNames.isInlineImage(mime) ? "inline" : "attachment";
+        ctx.header("Content-Disposition", disposition + "; filename=\"" + name + "\"");
+        ctx.contentType(mime);
+        ctx.result(Files.newInputStream(file));
     }
 
     /** Atom wants absolute links: the address the reader used, else the configured one. */

@@ -1,7 +1,10 @@
 package dev.livepost.web;
 
+import dev.livepost.blog.Artifact;
 import dev.livepost.blog.Blog;
 import dev.livepost.blog.Post;
+import dev.livepost.markdown.CodeRunnerExtension;
+import dev.livepost.precompute.Precomputed;
 import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
 import gg.jte.output.StringOutput;
@@ -10,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
 
 /**
  * The blog's pages as HTML strings, from the jte templates precompiled at build time into {@code
@@ -17,11 +21,26 @@ import java.util.Optional;
  * usable as is by a static renderer. Thread-safe; rendering never blocks on I/O.
  */
 public final class Pages {
+    /** Where the precomputed outputs' files are served, followed by {@code KEY/FILE}. */
+    public static final String PRECOMPUTED_PATH = "/precomputed/";
+
+    /** Where pages find an artifact's precomputed output; must not block. */
+    @FunctionalInterface
+    public interface Outputs {
+        Optional<Precomputed> of(Artifact artifact);
+
+        static Outputs none() {
+            return a -> Optional.empty();
+        }
+    }
+
     private final Blog blog;
+    private final Outputs outputs;
     private final TemplateEngine templates;
 
-    public Pages(Blog blog) {
+    public Pages(Blog blog, Outputs outputs) {
         this.blog = blog;
+        this.outputs = outputs;
         this.templates =
                 TemplateEngine.createPrecompiled(
                         null,
@@ -37,7 +56,29 @@ public final class Pages {
 
     /** The post's page, if it is published. */
     public Optional<String> post(String slug) {
-        return blog.post(slug).map(p -> render("post.jte", Map.of("post", p)));
+        return blog.post(slug)
+                .map(p -> render("post.jte", Map.of("post", p, "body", body(p, PRECOMPUTED_PATH))));
+    }
+
+    /**
+     * The post's rendered body with each runner's precomputed output (where there is one) in place
+     * of its marker.
+     *
+     * @param filesBase where the outputs' files are served, followed by {@code KEY/FILE}
+     */
+    public String body(Post post, String filesBase) {
+        Matcher m = CodeRunnerExtension.OUTPUT_MARKER.matcher(post.html());
+        var out = new StringBuilder(post.html().length() + 1024);
+        while (m.find()) {
+            String html =
+                    post.artifact(m.group(1))
+                            .flatMap(outputs::of)
+                            .map(p -> PrecomputedHtml.of(p, filesBase))
+                            .orElse("");
+            m.appendReplacement(out, Matcher.quoteReplacement(html));
+        }
+        m.appendTail(out);
+        return out.toString();
     }
 
     /** The posts with a tag (case-insensitive), if there are any. */
@@ -60,7 +101,13 @@ public final class Pages {
 
     /** The Atom feed; {@code base} is the site's root URL, e.g. {@code https://blog.example}. */
     public String feed(String base) {
-        return AtomFeed.write(blog.posts(), base);
+        return AtomFeed.write(
+                blog.posts(), p -> body(p, base + PRECOMPUTED_PATH), AtomFeed.serverLinks(base));
+    }
+
+    /** The Atom feed with {@code links}; outputs' files under {@code filesBase}. */
+    public String feed(AtomFeed.Links links, String filesBase) {
+        return AtomFeed.write(blog.posts(), p -> body(p, filesBase), links);
     }
 
     /** The 404 page, with a sentence saying what was not found. */

@@ -6,9 +6,11 @@ import dev.livepost.DaemonThreads;
 import dev.livepost.LivepostException;
 import dev.livepost.blog.Blog;
 import dev.livepost.exec.Sessions;
+import dev.livepost.precompute.OutputStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -43,7 +45,9 @@ public final class WebServer implements AutoCloseable {
             Blog blog,
             Sessions sessions,
             PrometheusMeterRegistry metrics,
-            ObjectMapper json) {
+            ObjectMapper json,
+            Pages.Outputs outputs,
+            OutputStore store) {
         this.config = config;
         this.heartbeats =
                 Executors.newSingleThreadScheduledExecutor(
@@ -59,7 +63,8 @@ public final class WebServer implements AutoCloseable {
                         clients,
                         new CrossSite(config.allowedOrigins(), clients),
                         new InFlight(config.web().maxRequestsPerClient()));
-        var pages = new PageRoutes(config, blog);
+        var pages = new PageRoutes(config, new Pages(blog, outputs), store);
+        var assets = new AssetRoutes(Assets.standard());
         this.app =
                 Javalin.create(
                         c -> {
@@ -75,12 +80,6 @@ public final class WebServer implements AutoCloseable {
                                                     new NetworkConnectionLimit(
                                                             config.web().maxConnections(),
                                                             server)));
-                            c.staticFiles.add(
-                                    s -> {
-                                        s.hostedPath = "/assets";
-                                        s.directory = "/assets";
-                                        s.location = io.javalin.http.staticfiles.Location.CLASSPATH;
-                                    });
                             if (!config.allowedOrigins().isEmpty()) {
                                 c.bundledPlugins.enableCors(
                                         cors ->
@@ -100,6 +99,7 @@ public final class WebServer implements AutoCloseable {
                                                         }));
                             }
                             api.register(c.routes);
+                            assets.register(c.routes);
                             pages.register(c.routes);
                             c.routes.get("/healthz", ctx -> ctx.json(health(sessions)));
                             c.routes.get(
@@ -111,6 +111,7 @@ public final class WebServer implements AutoCloseable {
                             c.routes.exception(
                                     LivepostException.class,
                                     (e, ctx) -> {
+                                        countRefusal(metrics, e);
                                         if (e.retryAfterSeconds() > 0) {
                                             ctx.header(
                                                     "Retry-After",
@@ -129,6 +130,16 @@ public final class WebServer implements AutoCloseable {
                                                 "Something went wrong on the server.");
                                     });
                         });
+    }
+
+    /**
+     * Refusals by the web layer's own rate limits (new sessions, runs, requests in flight);
+     * admission counts its own (client cap, busy, queue full) where it decides them.
+     */
+    private static void countRefusal(MeterRegistry metrics, LivepostException e) {
+        if (e.code().equals("rate_limited")) {
+            metrics.counter("livepost_refusals_total", "reason", "rate").increment();
+        }
     }
 
     /**

@@ -98,7 +98,10 @@ class BlogTest {
                                 List.of(),
                                 999, // as written: Sessions caps it when a session starts
                                 "2",
-                                "print(1)\n"));
+                                "print(1)\n",
+                                false,
+                                true,
+                                5));
         assertThat(blog.artifact("p/2").orElseThrow().code()).isEqualTo("x = 2\n");
         assertThat(blog.artifact("p/3")).isEmpty();
         assertThat(blog.artifact("d/1")).isEmpty();
@@ -133,7 +136,8 @@ class BlogTest {
                 .containsExactly(
                         file
                                 + ":12: unknown attribute 'colour' (known: id, title, lang,"
-                                + " mode, readonly, skills, timeout, setup)");
+                                + " mode, readonly, skills, timeout, setup, hidden,"
+                                + " precompute)");
         Post post = blog.post("broken").orElseThrow();
         assertThat(post.html()).contains("<div class=\"directive-error\" role=\"alert\">");
         assertThat(post.artifacts()).extracting(Artifact::id).containsExactly("ok");

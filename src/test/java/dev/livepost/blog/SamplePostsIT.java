@@ -75,7 +75,9 @@ class SamplePostsIT {
                 ran.add(a.address());
             }
         }
-        assertThat(ran).hasSize(10).contains("pandas-tables/weekend");
+        assertThat(ran)
+                .hasSize(13)
+                .contains("pandas-tables/weekend", "interactive-artifacts/warmest");
     }
 
     @Test
@@ -97,7 +99,10 @@ class SamplePostsIT {
                         List.of(),
                         null,
                         null,
-                        words.code() + snippet);
+                        words.code() + snippet,
+                        false,
+                        true,
+                        words.line());
         assertThat(run(both, dir).stdout())
                 .isEqualTo(
                         "11 words saved to words.txt\n"

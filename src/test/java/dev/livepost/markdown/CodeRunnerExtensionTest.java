@@ -60,9 +60,10 @@ class CodeRunnerExtensionTest {
                 .isEqualTo(
                         """
                         <p>Some text.</p>
-                        <code-runner artifact="post/fib" lang="python" mode="code" title="Fibonacci"><pre><code class="language-python">a, b = 0, 1
+                        <code-runner artifact="post/fib" lang="python" mode="code" title="Fibonacci"><pre><code class="language-python">a, b = <span class="tok-number">0</span>, <span class="tok-number">1</span>
                         print(a &lt; b)
                         </code></pre>
+                        <!--livepost-output:fib-->
                         </code-runner>
                         """);
     }
@@ -82,8 +83,9 @@ class CodeRunnerExtensionTest {
                                 """))
                 .isEqualTo(
                         """
-                        <code-runner artifact="post/hello" lang="python" mode="code" readonly=""><pre><code class="language-python">print(&quot;hi&quot;)
+                        <code-runner artifact="post/hello" lang="python" mode="code" readonly=""><pre><code class="language-python">print(<span class="tok-string">&quot;hi&quot;</span>)
                         </code></pre>
+                        <!--livepost-output:hello-->
                         </code-runner>
                         <p>After.</p>
                         """);
@@ -150,9 +152,12 @@ class CodeRunnerExtensionTest {
     }
 
     @Test
-    void plainCodeBlocksStayPlain() {
+    void plainCodeBlocksAreHighlightedOnTheServer() {
         assertThat(render("```python\nx = 1\n```\n"))
-                .isEqualTo("<pre><code class=\"language-python\">x = 1\n</code></pre>\n");
+                .isEqualTo(
+                        "<pre class=\"lp-highlighted\"><code class=\"language-python\">x ="
+                                + " <span class=\"tok-number\">1</span>\n</code></pre>\n");
+        assertThat(render("```\nx = 1\n```\n")).isEqualTo("<pre><code>x = 1\n</code></pre>\n");
     }
 
     @Test
@@ -192,7 +197,7 @@ class CodeRunnerExtensionTest {
                 .isEqualTo(
                         """
                         <div class="directive-error" role="alert"><strong>code-runner, line 1:</strong> the value of 'title' has no closing &quot;</div>
-                        <pre><code class="language-python">print(1)
+                        <pre><code class="language-python">print(<span class="tok-number">1</span>)
                         </code></pre>
                         """);
     }
@@ -261,7 +266,7 @@ class CodeRunnerExtensionTest {
         assertThat(blocks.get(1).getError()).contains("cannot be nested");
         assertThat(blocks.get(0).getError()).isNotNull();
         String html = render(md);
-        assertThat(html).contains("print(&quot;inner&quot;)").doesNotContain("<code-runner");
+        assertThat(html).contains("&quot;inner&quot;").doesNotContain("<code-runner");
     }
 
     @Test
@@ -292,6 +297,69 @@ class CodeRunnerExtensionTest {
         assertThat(blocks.get(0).getError()).isNull();
         assertThat(blocks.get(0).getCode()).isEqualTo("print(1)\n");
         assertThat(render("    ::code-runner\n")).startsWith("<pre><code>::code-runner");
+    }
+
+    @Test
+    void aHiddenArtifactIsNotShownButRunsAsSetup() {
+        String md =
+                """
+                ::code-runner{id=data hidden}
+                ```python
+                secret = 42
+                ```
+
+                ::code-runner{id=show setup=data}
+                ```python
+                print(secret)
+                ```
+                """;
+        var blocks = blocks(md);
+        assertThat(blocks).extracting(CodeRunnerBlock::getError).containsOnlyNulls();
+        assertThat(blocks.get(0).isHidden()).isTrue();
+        assertThat(render(md))
+                .isEqualTo(
+                        """
+                        <code-runner artifact="post/show" lang="python" mode="code" setup="data"><pre><code class="language-python">print(secret)
+                        </code></pre>
+                        <!--livepost-output:show-->
+                        </code-runner>
+                        """);
+    }
+
+    @Test
+    void aHiddenArtifactNobodyNamesIsAVisibleError() {
+        String md = "::code-runner{id=lost hidden}\n```\nx = 1\n```\n";
+        assertThat(error(md))
+                .isEqualTo(
+                        "hidden artifact 'lost' is named by no setup=, so it would never run (name"
+                                + " it in another artifact's setup=, or drop hidden)");
+        assertThat(render(md))
+                .startsWith(
+                        "<div class=\"directive-error\" role=\"alert\"><strong>code-runner, line 1:")
+                .contains("<pre><code>x = 1");
+        // Named only by an artifact that is itself broken still counts as named by nobody.
+        assertThat(
+                        blocks(
+                                        "::code-runner{id=h hidden}\n```\n1\n```\n\n"
+                                                + "::code-runner{setup=h colour=red}\n```\n2\n```\n")
+                                .get(0)
+                                .getError())
+                .startsWith("hidden artifact 'h' is named by no setup=");
+    }
+
+    @Test
+    void precomputeFalseLeavesNoPlaceForAnOutput() {
+        var blocks = blocks("::code-runner{id=r precompute=false}\n```\nimport random\n```\n");
+        assertThat(blocks.get(0).isPrecompute()).isFalse();
+        assertThat(blocks("::code-runner\n```\n1\n```\n").get(0).isPrecompute()).isTrue();
+        assertThat(render("::code-runner{id=r precompute=false}\n```\nimport random\n```\n"))
+                .doesNotContain("livepost-output");
+        assertThat(error("::code-runner{precompute=later}\n```\nx\n```\n"))
+                .isEqualTo(
+                        "precompute is a flag: write 'precompute' (or precompute=true|false), not"
+                                + " precompute='later'");
+        assertThat(error("::code-runner{hidden=yes}\n```\nx\n```\n"))
+                .startsWith("hidden is a flag");
     }
 
     private static String error(String markdown) {

@@ -27,8 +27,12 @@ public final class TestApp implements AutoCloseable {
     private final String base;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private TestApp(Path posts, Map<String, String> env) throws IOException {
+    private TestApp(Path posts, Map<String, String> given) throws IOException {
         this.data = Files.createTempDirectory("livepost-data-");
+        // Precomputing in the background would add sandboxes and sessions that most tests do not
+        // expect; the tests of precomputed outputs turn it on.
+        var env = new java.util.HashMap<>(given);
+        env.putIfAbsent("LIVEPOST_PRECOMPUTE", "false");
         Config config =
                 Config.parse(
                         List.of(
@@ -45,7 +49,10 @@ public final class TestApp implements AutoCloseable {
         this.base = "http://127.0.0.1:" + port;
     }
 
-    /** Starts the server on {@code posts} with {@code env} as its environment. */
+    /**
+     * Starts the server on {@code posts} with {@code env} as its environment ({@code
+     * LIVEPOST_PRECOMPUTE} is {@code false} unless {@code env} says otherwise).
+     */
     public static TestApp start(Path posts, Map<String, String> env) throws IOException {
         return new TestApp(posts, env);
     }
@@ -59,6 +66,11 @@ public final class TestApp implements AutoCloseable {
                 Files.copy(p, to.resolve(p.getFileName()));
             }
         }
+    }
+
+    /** The server's data folder (deleted on {@link #close}). */
+    public Path data() {
+        return data;
     }
 
     public App app() {

@@ -19,6 +19,9 @@ final class CodeRunnerAttributes {
     /** One day: anything longer is a typo, and the server caps it far lower anyway. */
     private static final int TIMEOUT_MAX = 86_400;
 
+    static final String KNOWN =
+            "id, title, lang, mode, readonly, skills, timeout, setup, hidden, precompute";
+
     private CodeRunnerAttributes() {}
 
     static void apply(CodeRunnerBlock block, List<Attribute> attributes) {
@@ -43,16 +46,9 @@ final class CodeRunnerAttributes {
                         block.setMode(mode);
                     }
                 }
-                case "readonly" -> {
-                    if (v == null || v.equals("true")) {
-                        block.setReadonly(true);
-                    } else if (!v.equals("false")) {
-                        block.setError(
-                                "readonly is a flag: write 'readonly' (or readonly=true|false),"
-                                        + " not readonly="
-                                        + AttributeTokenizer.quote(v, 0));
-                    }
-                }
+                case "readonly" -> block.setReadonly(flag(block, "readonly", v));
+                case "hidden" -> block.setHidden(flag(block, "hidden", v));
+                case "precompute" -> block.setPrecompute(flag(block, "precompute", v));
                 case "skills" -> block.setSkills(skills(block, v));
                 case "timeout" -> block.setTimeoutSeconds(timeout(block, v));
                 case "setup" -> block.setSetup(matching(block, "setup", v, ID));
@@ -60,13 +56,34 @@ final class CodeRunnerAttributes {
                         block.setError(
                                 "unknown attribute "
                                         + AttributeTokenizer.quote(a.name(), 0)
-                                        + " (known: id, title, lang, mode, readonly, skills,"
-                                        + " timeout, setup)");
+                                        + " (known: "
+                                        + KNOWN
+                                        + ")");
             }
             if (block.getError() != null) {
                 return;
             }
         }
+    }
+
+    /** A flag: bare {@code name} or {@code name=true} is true, {@code name=false} false. */
+    private static boolean flag(CodeRunnerBlock block, String name, String v) {
+        if (v == null || v.equals("true")) {
+            return true;
+        }
+        if (!v.equals("false")) {
+            block.setError(
+                    name
+                            + " is a flag: write '"
+                            + name
+                            + "' (or "
+                            + name
+                            + "=true|false), not "
+                            + name
+                            + "="
+                            + AttributeTokenizer.quote(v, 0));
+        }
+        return false;
     }
 
     static boolean validLang(String s) {

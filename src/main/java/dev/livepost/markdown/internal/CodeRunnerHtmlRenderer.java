@@ -1,5 +1,6 @@
 package dev.livepost.markdown.internal;
 
+import dev.livepost.highlight.Highlighter;
 import dev.livepost.markdown.CodeRunnerBlock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,8 +17,10 @@ import org.commonmark.renderer.html.HtmlWriter;
  * <pre>{@code <code-runner artifact="SLUG/ID" lang="python" mode="code" ...>
  *   <pre><code class="language-python">CODE</code></pre></code-runner>}</pre>
  *
- * or, when the directive is malformed, as a visible error box followed by whatever it contained.
- * Every attribute value and the code are HTML-escaped by {@link HtmlWriter}.
+ * or, when the directive is malformed, as a visible error box followed by whatever it contained. A
+ * hidden artifact renders as nothing; an artifact to precompute carries, after its code block, the
+ * comment {@code <!--livepost-output:ID-->} where the page puts the precomputed output. Every
+ * attribute value and the code are HTML-escaped by {@link HtmlWriter}.
  */
 public final class CodeRunnerHtmlRenderer implements NodeRenderer {
     private final HtmlNodeRendererContext context;
@@ -41,6 +44,9 @@ public final class CodeRunnerHtmlRenderer implements NodeRenderer {
         html.line();
         if (b.getError() != null) {
             renderError(b);
+        } else if (b.isHidden()) {
+            // Not shown: it runs only as the setup of the artifacts that name it.
+            return;
         } else {
             renderRunner(b);
         }
@@ -68,8 +74,21 @@ public final class CodeRunnerHtmlRenderer implements NodeRenderer {
             attrs.put("setup", b.getSetup());
         }
         html.tag("code-runner", context.extendAttributes(b, "code-runner", attrs));
-        code(b.getCodeBlock(), b.getLang());
+        // A prompt is prose for Claude: not highlighted as code.
+        code(b.getCodeBlock(), b.getLang(), !"prompt".equals(b.getMode()));
+        if (b.isPrecompute()) {
+            html.raw(outputMarker(b.getId()));
+            html.line();
+        }
         html.tag("/code-runner");
+    }
+
+    /**
+     * Where the artifact's precomputed output goes: the page that shows the post replaces this
+     * comment (see {@link dev.livepost.markdown.CodeRunnerExtension#OUTPUT_MARKER}).
+     */
+    static String outputMarker(String id) {
+        return "<!--livepost-output:" + id + "-->";
     }
 
     private void renderError(CodeRunnerBlock b) {
@@ -87,21 +106,22 @@ public final class CodeRunnerHtmlRenderer implements NodeRenderer {
         for (Node n = b.getFirstChild(); n != null; n = n.getNext()) {
             if (n instanceof FencedCodeBlock f) {
                 String info = f.getInfo() == null ? "" : f.getInfo().trim().split("\\s", 2)[0];
-                code(f, info.isEmpty() ? null : info);
+                code(f, info.isEmpty() ? null : info, true);
             } else {
                 context.render(n);
             }
         }
     }
 
-    private void code(FencedCodeBlock f, String lang) {
+    private void code(FencedCodeBlock f, String lang, boolean highlight) {
         html.tag("pre");
         Map<String, String> attrs = new LinkedHashMap<>();
         if (lang != null) {
             attrs.put("class", "language-" + lang);
         }
         html.tag("code", attrs);
-        html.text(f == null ? "" : f.getLiteral());
+        // Highlighted on the server: colours at first paint, also without JavaScript.
+        html.raw(Highlighter.html(f == null ? "" : f.getLiteral(), highlight ? lang : null));
         html.tag("/code");
         html.tag("/pre");
         html.line();

@@ -16,7 +16,8 @@ import org.commonmark.parser.PostProcessor;
  * Completes each {@link CodeRunnerBlock} once the whole document is parsed: attaches the fenced
  * code block that follows a leaf directive, applies the defaults ({@code id} = 1-based position,
  * {@code lang} = the fence's info string, else {@code python}) and checks what needs the whole post
- * (nesting, duplicate ids, {@code setup=} references). Stateless and thread-safe.
+ * (nesting, duplicate ids, {@code setup=} references, hidden artifacts no setup names). Stateless
+ * and thread-safe.
  */
 public final class CodeRunnerPostProcessor implements PostProcessor {
 
@@ -51,6 +52,7 @@ public final class CodeRunnerPostProcessor implements PostProcessor {
             }
         }
         checkIds(blocks);
+        checkHidden(blocks);
         return document;
     }
 
@@ -137,6 +139,28 @@ public final class CodeRunnerPostProcessor implements PostProcessor {
                 if (cycle != null) {
                     b.setError("setup='" + setup + "' makes a cycle: " + cycle);
                 }
+            }
+        }
+    }
+
+    /**
+     * A hidden artifact is never shown, so it runs only as another artifact's setup: one that no
+     * working artifact names would never run at all, which is surely a mistake.
+     */
+    private static void checkHidden(List<CodeRunnerBlock> blocks) {
+        var named = new java.util.HashSet<String>();
+        for (CodeRunnerBlock b : blocks) {
+            if (b.getError() == null && b.getSetup() != null) {
+                named.add(b.getSetup());
+            }
+        }
+        for (CodeRunnerBlock b : blocks) {
+            if (b.isHidden() && b.getError() == null && !named.contains(b.getId())) {
+                b.setError(
+                        "hidden artifact '"
+                                + b.getId()
+                                + "' is named by no setup=, so it would never run (name it in"
+                                + " another artifact's setup=, or drop hidden)");
             }
         }
     }

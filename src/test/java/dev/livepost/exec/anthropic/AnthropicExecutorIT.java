@@ -78,6 +78,8 @@ class AnthropicExecutorIT {
             env.put("ANTHROPIC_API_KEY", key);
         }
         env.put("ANTHROPIC_BASE_URL", fake.baseUrl().toString());
+        // No background precompute: it would open containers of its own.
+        env.put("LIVEPOST_PRECOMPUTE", "false");
         var config =
                 Config.parse(
                         List.of(
