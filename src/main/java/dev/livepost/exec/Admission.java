@@ -171,7 +171,7 @@ final class Admission {
 
     /** Evicts idle sessions until one more sandbox fits; false if that is not possible. */
     private boolean makeRoom() {
-        while (!executor.capacity().roomFor(opening + 1)) {
+        while (!executor.capacityForAdmission().roomFor(opening + 1)) {
             if (!evictOldest(s -> true, "memory")) {
                 return false;
             }

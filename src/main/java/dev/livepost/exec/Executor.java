@@ -18,9 +18,17 @@ public interface Executor extends AutoCloseable {
     /** Cheap; called for every {@code /healthz} and before every new session. */
     ExecutorHealth health();
 
-    /** What sessions use now and what is left; cheap enough to call before every new session. */
+    /** What sessions use now and what is left, measured now (e.g. for metrics). */
     default Capacity capacity() {
         return Capacity.unbounded();
+    }
+
+    /**
+     * {@link #capacity()} for admitting a new session, cheap enough to call many times a second:
+     * what sessions use may be a fraction of a second old.
+     */
+    default Capacity capacityForAdmission() {
+        return capacity();
     }
 
     /** Registers the executor's own meters (e.g. how its sandboxes are started); once, at start. */

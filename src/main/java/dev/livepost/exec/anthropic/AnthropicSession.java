@@ -276,6 +276,7 @@ final class AnthropicSession implements ExecutorSession {
             boolean withUpload) {
         List<BetaMessage> paused = new ArrayList<>();
         boolean retried = false;
+        boolean retriedServerError = false;
         while (true) {
             active.check();
             ctx.billing().check();
@@ -289,8 +290,15 @@ final class AnthropicSession implements ExecutorSession {
                 turn = reader.read(stream);
             } catch (RuntimeException e) {
                 active.check();
-                if (containerId != null && ApiErrors.containerGone(e, withUpload)) {
+                if (containerId != null
+                        && ApiErrors.containerGone(e, withUpload || retriedServerError)) {
                     throw new ContainerGone(e);
+                }
+                if (containerId != null && !retriedServerError && ApiErrors.serverError(e)) {
+                    // A dead container has been answered with a bare 500: once may be a passing
+                    // failure, twice in a row it is taken as gone.
+                    retriedServerError = true;
+                    continue;
                 }
                 var wait = ApiErrors.retryAfter(e);
                 if (!retried

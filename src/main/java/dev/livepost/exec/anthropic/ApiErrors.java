@@ -40,6 +40,13 @@ final class ApiErrors {
                         || message.contains("invalid"));
     }
 
+    /** Whether the API answered with a bare 500 (an internal error, or a dead container). */
+    static boolean serverError(RuntimeException e) {
+        return e instanceof AnthropicServiceException s
+                && !(e instanceof SseException)
+                && s.statusCode() == 500;
+    }
+
     /** Whether a request failed because a file it named (an upload) is not known to the API. */
     static boolean fileGone(Throwable e) {
         if (!(e instanceof AnthropicServiceException s) || e instanceof SseException) {

@@ -331,11 +331,16 @@ public final class LocalExecutor implements Executor {
     /**
      * Counts the sandboxes of sessions by what their cgroups say they use; keeps one sandbox's
      * limit free for code that runs, plus a margin for the server itself. Reading a thousand
-     * cgroups takes milliseconds, so what they use is read at most every {@link #MEMORY_REFRESH}
-     * and sandboxes started since are counted at the average.
+     * cgroups takes milliseconds, so for admissions what they use is read at most every {@link
+     * #MEMORY_REFRESH} and sandboxes started since are counted at the average.
      */
     @Override
     public Capacity capacity() {
+        return pool == null ? Capacity.unbounded() : capacity(memory = measureMemory());
+    }
+
+    @Override
+    public Capacity capacityForAdmission() {
         if (pool == null) {
             return Capacity.unbounded();
         }
@@ -343,6 +348,10 @@ public final class LocalExecutor implements Executor {
         if (v == null || System.nanoTime() - v.measuredAt() > MEMORY_REFRESH.toNanos()) {
             v = memory = measureMemory();
         }
+        return capacity(v);
+    }
+
+    private Capacity capacity(MemoryView v) {
         int live = launcher.live();
         long available =
                 v.availableBytes() < 0

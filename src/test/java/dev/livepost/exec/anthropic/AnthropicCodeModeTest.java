@@ -177,12 +177,14 @@ class AnthropicCodeModeTest extends FakeApiTest {
         assertThat(sink.stdout()).isEqualTo("again\n");
         assertThat(sink.notices()).isEmpty();
         assertThat(s.containerId()).isNotEqualTo(old).isNotNull();
+        // The dead container is answered with a bare 500: tried once more, then taken as gone.
         var tries = fake.messageRequests().subList(before, fake.messageRequests().size());
-        assertThat(tries).hasSize(2);
+        assertThat(tries).hasSize(3);
         assertThat(tries.get(0).body().path("container").asText()).isEqualTo(old);
-        assertThat(tries.get(1).body().has("container")).isFalse();
-        assertThat(command(tries.get(1))).contains("cp \"$INPUT_DIR/lp-");
-        assertThat(uploads(tries.get(1))).hasSize(1);
+        assertThat(tries.get(1).body().path("container").asText()).isEqualTo(old);
+        assertThat(tries.get(2).body().has("container")).isFalse();
+        assertThat(command(tries.get(2))).contains("cp \"$INPUT_DIR/lp-");
+        assertThat(uploads(tries.get(2))).hasSize(1);
     }
 
     @Test

@@ -199,6 +199,20 @@ class AnthropicCostTest extends FakeApiTest {
     }
 
     @Test
+    void aPassing500KeepsTheContainerAndItsState() {
+        var s = session(Map.of());
+        run(s, "x = 41", new RecordingSink());
+        String container = s.containerId();
+        fake.enqueue(new FakeAnthropic.HttpError(500, "api_error", "Internal server error", null));
+        var sink = new RecordingSink();
+
+        assertThat(run(s, "print(x + 1)", sink)).isEqualTo(RunOutcome.ok());
+
+        assertThat(sink.stdout()).isEqualTo("42\n");
+        assertThat(s.containerId()).isEqualTo(container);
+    }
+
+    @Test
     void theToolVersionIsConfigurable() {
         var s = session(Map.of("LIVEPOST_ANTHROPIC_TOOL", "code_execution_20260521"));
 

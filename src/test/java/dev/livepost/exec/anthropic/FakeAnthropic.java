@@ -281,7 +281,7 @@ final class FakeAnthropic implements AutoCloseable {
                 }
                 uploads.put(upload.name(), upload.bytes());
             }
-            FakeContainer container = containerFor(ex, body, !uploads.isEmpty());
+            FakeContainer container = containerFor(ex, body);
             if (container == null) {
                 return;
             }
@@ -373,8 +373,7 @@ final class FakeAnthropic implements AutoCloseable {
         }
     }
 
-    private FakeContainer containerFor(HttpExchange ex, JsonNode body, boolean withUploads)
-            throws IOException {
+    private FakeContainer containerFor(HttpExchange ex, JsonNode body) throws IOException {
         JsonNode c = body.path("container");
         if (c.isObject() && c.path("skills").isEmpty()) {
             error(ex, 400, "invalid_request_error", "container: must be a string");
@@ -391,9 +390,9 @@ final class FakeAnthropic implements AutoCloseable {
         }
         FakeContainer existing = containers.get(id);
         if (existing == null) {
-            // As recorded from Anthropic's API: an unknown container is a 404, a dead one named
-            // together with an upload a bare 500.
-            if (withUploads && expired.contains(id)) {
+            // As recorded from Anthropic's API: an unknown container is a 404, a dead one a bare
+            // 500 (seen with an upload in the request; assumed without one too).
+            if (expired.contains(id)) {
                 error(ex, 500, "api_error", "Internal server error");
             } else {
                 error(ex, 404, "not_found_error", "Container '" + id + "' not found");
