@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.livepost.LivepostException;
+import dev.livepost.testing.Adversarial;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -263,6 +264,7 @@ class SessionsTest {
         assertThat(executor.ran).hasSize(2);
     }
 
+    @Adversarial
     @Test
     void theServersTimeLimitCapsTheArtifacts() {
         var timeouts = new ArrayList<Duration>();
@@ -331,6 +333,7 @@ class SessionsTest {
         assertThat(notices(run(b, "b2"))).singleElement().asString().contains("idle");
     }
 
+    @Adversarial
     @Test
     void oneClientBeyondItsCapEvictsItsOwnOldestIdleSessionOnly() {
         String other = open("other", List.of());
@@ -362,6 +365,7 @@ class SessionsTest {
         };
     }
 
+    @Adversarial
     @Test
     void aClientWhoseSessionsAreAllBusyIsToldToWait() throws Exception {
         var release = new CountDownLatch(1);
@@ -424,6 +428,7 @@ class SessionsTest {
         assertThat(run.completion()).isCompletedWithValue(out.events.get(out.events.size() - 1));
     }
 
+    @Adversarial
     @Test
     void outputPastTheLimitIsCutAndTheRunInterrupted() {
         executor.script =
@@ -470,6 +475,7 @@ class SessionsTest {
 
     private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0};
 
+    @Adversarial
     @Test
     void aFileIsServedAsWhatItIsNotAsItIsNamed() {
         executor.script =
@@ -481,6 +487,7 @@ class SessionsTest {
         assertThat(file.mime()).isEqualTo("application/octet-stream");
     }
 
+    @Adversarial
     @Test
     void displayedValuesCountAgainstTheOutputLimit() {
         executor.script =
@@ -496,6 +503,7 @@ class SessionsTest {
         assertThat(executor.interrupts).hasValue(1);
     }
 
+    @Adversarial
     @Test
     void aDisplayThatGrowsWhenSanitizedIsCountedAsItGrew() {
         // 40 characters of markup-like text become 160 when escaped.
@@ -509,6 +517,7 @@ class SessionsTest {
         assertThat(notices(events)).singleElement().asString().contains("limit of 100 bytes");
     }
 
+    @Adversarial
     @Test
     void filesPerRunAreCappedByTheServer() {
         executor.script =
@@ -525,6 +534,7 @@ class SessionsTest {
         assertThat(notices(events)).singleElement().asString().contains("more than 20 files");
     }
 
+    @Adversarial
     @Test
     void theSessionsDiskQuotaMakesRoomByDroppingEarlierRunsFiles() {
         executor.script =
@@ -559,6 +569,7 @@ class SessionsTest {
                 .contains("limit of 0 MB", "last.bin");
     }
 
+    @Adversarial
     @Test
     void aSessionDeletedWhileItsRunWritesFilesKeepsNoFile() throws Exception {
         var wrote = new CountDownLatch(1);
