@@ -21,9 +21,17 @@ import org.eclipse.jetty.io.EndPoint;
  * blocks.
  */
 final class ConnectionsPerClient implements Connection.Listener {
+    private static final String BODY =
+            "{\"error\":{\"code\":\"rate_limited\",\"message\":\"Too many connections from"
+                    + " your address; try again in 1 s.\"}}";
+
+    /** The contract's 429, whole, so one write into a fresh socket's buffer takes it. */
     private static final byte[] REFUSAL =
-            ("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\n"
-                            + "Connection: close\r\n\r\n")
+            ("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\n"
+                            + "Content-Type: application/json\r\nContent-Length: "
+                            + BODY.length()
+                            + "\r\nConnection: close\r\n\r\n"
+                            + BODY)
                     .getBytes(StandardCharsets.US_ASCII);
 
     private final int max;
