@@ -70,6 +70,15 @@ export class Api {
     });
   }
 
+  /** POST stdin: {text} for the code waiting on standard input, or {eof: true} to end it. */
+  async stdin(session, body) {
+    await this.fetch(`/api/sessions/${encodeURIComponent(session)}/stdin`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+
   /** DELETE the session and all its state. */
   async deleteSession(session, { keepalive = false } = {}) {
     await this.fetch(`/api/sessions/${encodeURIComponent(session)}`, { method: 'DELETE', keepalive });

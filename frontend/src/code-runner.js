@@ -1,11 +1,18 @@
 // <code-runner artifact="SLUG/ID" lang="python" mode="code|prompt" [title] [readonly] [server]>
 //   <pre><code class="language-python">CODE</code></pre>
 // </code-runner>
-// Upgrades the code block into an editor with Run / Stop / Reset / Copy, runs the code on the
-// Livepost server (sessions API + SSE event stream) and shows the output as it arrives.
+//   [<div data-precomputed>...</div> and any other children after the pre: left in place]
+// </code-runner>
+// Adds Run / Stop / Reset / Copy / Link around the code block, runs the code on the Livepost
+// server (sessions API + SSE event stream) and shows the output as it arrives. The code block
+// stays as the server rendered it (highlighted) until the reader first focuses, edits or runs it:
+// only then is the CodeMirror editor loaded (its own chunk), so a page's first paint carries no
+// editor. A reader's edits are kept per artifact in localStorage (see edits.js).
 import { Api, ApiError } from './api.js';
-import { createEditor, setText, textOf } from './editor.js';
+import { Edits } from './edits.js';
 import { Output } from './output.js';
+
+const loadEditorModule = () => import('./editor.js');
 
 const STATUS_TEXT = {
   ok: 'Done',
@@ -28,6 +35,7 @@ export class CodeRunner extends HTMLElement {
     this.api = new Api(this.getAttribute('server'));
     this.prompt = this.getAttribute('mode') === 'prompt';
     this.original = trimFinalNewline(pre.textContent);
+    this.edits = new Edits(this.getAttribute('server'), this.getAttribute('artifact') || '', this.original);
     this.session = null;
     this.runs = 0;
     this.running = false;
@@ -38,6 +46,26 @@ export class CodeRunner extends HTMLElement {
       this.session = null;
     };
     window.addEventListener('pagehide', this.onPageHide);
+    this.restoreEdits();
+  }
+
+  /** Brings back the code of a shared link (it wins) or of the reader's last visit. */
+  restoreEdits() {
+    const linked = this.hasAttribute('readonly') ? null : this.edits.fromLocation();
+    const saved = linked ?? (this.hasAttribute('readonly') ? null : this.edits.load());
+    if (saved === null) return;
+    this.plainCode = saved;
+    this.plainText.textContent = saved; // plain until the editor (with its colours) loads
+    this.markEdited();
+    if (linked !== null) {
+      this.edits.save(linked);
+      Edits.clearLocation();
+      this.setState('idle', 'Code from a link');
+      requestAnimationFrame(() => this.scrollIntoView({ block: 'center' }));
+    } else {
+      this.setState('idle', 'Your edited code (Reset brings back the original)');
+    }
+    this.ensureEditor();
   }
 
   disconnectedCallback() {
@@ -73,9 +101,14 @@ export class CodeRunner extends HTMLElement {
     this.runButton.setAttribute('aria-keyshortcuts', 'Control+Enter Meta+Enter');
     this.stopButton = button('lp-stop', 'Stop', 'Stop the running code', () => this.stop());
     this.stopButton.disabled = true;
-    this.resetButton = button('lp-reset', 'Reset', 'Reset: forget the state and restore the original code', () => this.reset());
+    this.resetButton = button('lp-reset', 'Reset', 'Reset: forget the state and your edits, restore the original code', () => this.reset());
     this.copyButton = button('lp-copy', 'Copy', 'Copy the code to the clipboard', () => this.copy());
-    buttons.append(this.runButton, this.stopButton, this.resetButton, this.copyButton);
+    this.linkButton = button('lp-link', 'Link', 'Copy a link to this code, with your edits', () => this.copyLink());
+    this.editedMark = el('span', 'lp-edited');
+    this.editedMark.textContent = 'edited';
+    this.editedMark.title = 'You changed this code; it is kept in this browser. Reset restores the original.';
+    this.editedMark.hidden = true;
+    buttons.append(this.runButton, this.stopButton, this.resetButton, this.copyButton, this.linkButton, this.editedMark);
     this.statusLine = el('div', 'lp-status');
     this.statusLine.setAttribute('role', 'status');
     this.statusText = el('span', 'lp-status-text');
@@ -92,32 +125,100 @@ export class CodeRunner extends HTMLElement {
     panel.tabIndex = 0; // scrollable: reachable by keyboard
     box.append(bar, editorHost, hint, panel);
     pre.replaceWith(box);
-
-    this.output = new Output(panel, (path) => this.api.url(path));
-    this.editor = createEditor(editorHost, {
-      code: this.original,
+    // The server's highlighted block is the code view until the editor loads.
+    this.plainCode = this.original;
+    this.plainView = pre;
+    this.plainText = pre.querySelector('code') || pre;
+    pre.classList.add('lp-plain');
+    pre.tabIndex = 0;
+    this.editorOptions = {
       lang,
       readonly: this.hasAttribute('readonly'),
       prose: this.prompt,
       label: (this.prompt ? 'Prompt' : 'Code') + (title ? ': ' + title : '') + (this.hasAttribute('readonly') ? ' (read-only)' : ''),
       describedBy: hint.id,
       onRun: () => this.run(),
+      onChange: (text) => this.changed(text),
+    };
+    pre.setAttribute('aria-label', this.editorOptions.label);
+    pre.setAttribute('aria-describedby', hint.id);
+    editorHost.appendChild(pre);
+    this.editorHost = editorHost;
+    const wake = () => this.ensureEditor({ focus: true });
+    pre.addEventListener('focus', wake);
+    pre.addEventListener('pointerdown', wake);
+    pre.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        this.run();
+      }
     });
+    this.output = new Output(panel, (path) => this.api.url(path));
     this.setState('idle', RUN_HINT);
   }
 
-  /** The code (or prompt) in the editor. */
-  get code() {
-    return this.editor ? textOf(this.editor) : null;
+  /**
+   * Loads CodeMirror (once) and swaps it in for the plain code view; resolves to the editor.
+   * The reader's caret lands in the editor when they had focused the plain view.
+   */
+  ensureEditor({ focus = false } = {}) {
+    if (focus) this.focusWanted = true;
+    if (!this.editorPromise) {
+      this.dataset.editor = 'loading';
+      this.editorPromise = loadEditorModule().then(
+        (m) => {
+          this.editorModule = m;
+          const hadFocus = document.activeElement === this.plainView;
+          this.plainView.remove();
+          this.editor = m.createEditor(this.editorHost, { ...this.editorOptions, code: this.plainCode });
+          this.dataset.editor = 'ready';
+          if (hadFocus || this.focusWanted) this.editor.focus();
+          return this.editor;
+        },
+        (e) => {
+          // Offline or a stale page after a deploy: the plain view stays, Run still works.
+          this.editorPromise = null;
+          this.dataset.editor = 'failed';
+          console.warn('livepost: could not load the editor', e);
+          return null;
+        },
+      );
+    }
+    return this.editorPromise;
   }
 
-  /** Replaces the code in the editor (undoable); for pages that drive a runner from script. */
+  /** The code (or prompt): the editor's, or the plain view's before the editor has loaded. */
+  get code() {
+    return this.editor ? this.editorModule.textOf(this.editor) : this.plainCode;
+  }
+
+  /** Replaces the code (undoable in the editor); for pages that drive a runner from script. */
   set code(text) {
-    if (this.editor) setText(this.editor, String(text));
+    text = String(text);
+    if (this.editor) {
+      this.editorModule.setText(this.editor, text);
+    } else {
+      this.plainCode = text;
+      this.plainText.textContent = text;
+      this.changed(text);
+    }
+  }
+
+  /** The reader changed the code: keep it for a reload, and say whether it is edited. */
+  changed(text) {
+    this.edits.save(text);
+    this.markEdited();
+  }
+
+  markEdited() {
+    const edited = this.code !== this.original;
+    this.editedMark.hidden = !edited;
+    this.toggleAttribute('data-edited', edited);
   }
 
   async run() {
     if (this.running) return;
+    this.ensureEditor(); // in the background: Run uses the code as it is now
     this.setRunning(true);
     this.output.clear();
     for (const old of this.querySelectorAll(':scope > .lp-precomputed, :scope > [data-precomputed]')) {
@@ -182,18 +283,31 @@ export class CodeRunner extends HTMLElement {
   async stream(body) {
     this.ended = false;
     this.started = false;
+    this.queued = false;
     this.controller = new AbortController();
     await this.api.run(this.session, body, (name, data) => this.event(name, data), this.controller.signal);
   }
 
   event(name, data) {
+    if (this.queued && name !== 'queued') {
+      this.queued = false;
+      this.setState('running', 'Running');
+    }
     if (this.output.event(name, data)) return;
-    if (name === 'run') {
+    if (name === 'queued') {
+      // Every sandbox of the server is busy: the run waits in line for one (a few seconds at most).
+      this.queued = true;
+      const place = Number(data.position) || 1;
+      this.setState('running', place === 1 ? 'Waiting for a free sandbox: next in line' : `Waiting for a free sandbox: ${place} in line`);
+    } else if (name === 'run') {
       this.runs++;
       this.started = true;
       this.setState('running', 'Running');
       if (this.stopRequested) this.stop(); // Stop was pressed before the session existed
+    } else if (name === 'input') {
+      this.askInput(data);
     } else if (name === 'done') {
+      this.output.endInput();
       this.ended = true;
       const status = STATUS_TEXT[data.status] ? data.status : 'error';
       let text = STATUS_TEXT[status];
@@ -201,17 +315,31 @@ export class CodeRunner extends HTMLElement {
       if (status === 'error' && data.exitCode != null && data.exitCode !== 1) text += ' (exit code ' + data.exitCode + ')';
       this.setState(status, text);
     } else if (name === 'error') {
+      this.output.endInput();
       this.ended = true;
       this.output.message('error', String(data.message || data.code || 'The run failed.'));
       this.setState('failed', 'Error: ' + (data.code || 'failed'));
     }
   }
 
+  /** The code waits for standard input: a field in the output, sent line by line. */
+  askInput(data) {
+    const session = this.session;
+    // One request at a time, in order: a partial line must arrive before the EOF after it.
+    const send = (body) => (this.stdinChain = (this.stdinChain || Promise.resolve()).catch(() => {}).then(() => this.api.stdin(session, body)));
+    this.output.askInput(String(data.prompt ?? ''), {
+      line: (text) =>
+        send({ text }).catch((e) => this.output.message('error', 'Could not send the input: ' + e.message)),
+      eof: () => send({ eof: true }).catch(() => {}),
+    });
+    this.setState('running', 'Waiting for input');
+  }
+
   fail(e) {
     let message;
     if (e instanceof ApiError) {
       if (e.status === 409) message = 'A run of this session is already in progress (in another tab?). Wait for it or press Stop.';
-      else if (e.status === 429) message = e.message + (e.retryAfter ? ` Try again in ${e.retryAfter} s.` : '');
+      else if (e.status === 429 || e.status === 503) message = e.message + (e.retryAfter ? ` Try again in ${e.retryAfter} s.` : '');
       else if (e.status === 0) message = e.message;
       else message = e.message;
     } else {
@@ -231,6 +359,7 @@ export class CodeRunner extends HTMLElement {
     }
     this.stopRequested = false;
     this.stopButton.disabled = true;
+    this.output.endInput();
     this.setState('running', 'Stopping');
     try {
       await this.api.interrupt(this.session);
@@ -251,7 +380,9 @@ export class CodeRunner extends HTMLElement {
     clearInterval(this.ticker);
     this.statusTime.textContent = '';
     this.setRunning(false);
-    setText(this.editor, this.original);
+    this.code = this.original;
+    this.edits.forget();
+    this.markEdited();
     this.output.clear();
     for (const old of this.querySelectorAll(':scope > .lp-precomputed, :scope > [data-precomputed]')) {
       old.hidden = false;
@@ -267,29 +398,35 @@ export class CodeRunner extends HTMLElement {
   }
 
   async copy() {
-    const text = this.code;
+    await this.toClipboard(this.code, this.copyButton, 'Copy', 'Copied', 'Copied', 'Copy failed: select the code and copy it by hand');
+  }
+
+  /** Copies a link to this page with the reader's code for this runner in the fragment. */
+  async copyLink() {
+    const link = this.edits.link(this.code);
+    this.lastLink = link;
+    await this.toClipboard(link, this.linkButton, 'Link', 'Copied', 'Link copied', 'Copy failed: the link is ' + link);
+  }
+
+  async toClipboard(text, btn, label, doneLabel, done, failed) {
+    let ok = true;
     try {
       if (navigator.clipboard && window.isSecureContext) {
         await navigator.clipboard.writeText(text);
       } else {
         copyFallback(text);
       }
-      this.flash('Copied');
     } catch {
       try {
         copyFallback(text);
-        this.flash('Copied');
       } catch {
-        this.flash('Copy failed: select the code and copy it by hand');
+        ok = false;
       }
     }
-  }
-
-  flash(text) {
-    this.copyButton.textContent = text === 'Copied' ? 'Copied' : 'Copy';
-    this.statusNote(text);
-    clearTimeout(this.flashTimer);
-    this.flashTimer = setTimeout(() => (this.copyButton.textContent = 'Copy'), 1500);
+    btn.textContent = ok ? doneLabel : label;
+    this.statusNote(ok ? done : failed);
+    clearTimeout(btn.flashTimer);
+    btn.flashTimer = setTimeout(() => (btn.textContent = label), 1500);
   }
 
   statusNote(text) {

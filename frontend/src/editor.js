@@ -12,9 +12,9 @@ import { loadLanguage } from './languages.js';
 
 /**
  * Creates an editor in `parent`.
- * @param {{code: string, lang: string, readonly: boolean, prose: boolean, label: string, describedBy: string, onRun: () => void}} options
+ * @param {{code: string, lang: string, readonly: boolean, prose: boolean, label: string, describedBy: string, onRun: () => void, onChange?: (text: string) => void}} options
  */
-export function createEditor(parent, { code, lang, readonly, prose, label, describedBy, onRun }) {
+export function createEditor(parent, { code, lang, readonly, prose, label, describedBy, onRun, onChange }) {
   const language = new Compartment();
   const extensions = [
     prose ? [] : [lineNumbers(), highlightActiveLineGutter()],
@@ -37,6 +37,9 @@ export function createEditor(parent, { code, lang, readonly, prose, label, descr
     EditorView.contentAttributes.of({ 'aria-label': label, 'aria-describedby': describedBy }),
   ];
   extensions.push(language.of([]));
+  if (onChange) {
+    extensions.push(EditorView.updateListener.of((u) => u.docChanged && onChange(u.state.doc.toString())));
+  }
   if (prose) {
     extensions.push(EditorView.lineWrapping);
   }

@@ -84,12 +84,18 @@ export function languageOfCodeElement(code) {
   return '';
 }
 
-/** Highlights plain `pre > code.language-X` blocks under `root` that are not inside a runner. */
+/**
+ * Highlights the `pre > code.language-X` blocks under `root` that arrived plain (no element
+ * children: the server highlights Livepost's own pages), runners' code views included. A runner's
+ * view that the reader already replaced with the editor is gone from the page and skipped.
+ */
 export function highlightStaticBlocks(root) {
   for (const code of root.querySelectorAll('pre > code[class*="lang"]')) {
-    if (code.closest('code-runner') || code.hasAttribute('data-lp-highlighted')) continue;
+    if (code.firstElementChild !== null || code.hasAttribute('data-lp-highlighted')) continue;
+    const runner = code.closest('code-runner');
+    if (runner && runner.hasAttribute('data-edited')) continue; // shows the reader's code
     code.setAttribute('data-lp-highlighted', '');
-    code.parentElement.classList.add('lp-highlighted');
+    if (!runner) code.parentElement.classList.add('lp-highlighted');
     highlightInto(code, code.textContent, languageOfCodeElement(code));
   }
 }

@@ -1,9 +1,12 @@
 // The output panel of one runner: renders run events as they arrive. Program output only ever
 // becomes text nodes; the one HTML path (display events, already sanitized by the server) is
 // cleaned again here by DOMPurify.
-import DOMPurify from 'dompurify';
+// DOMPurify and the highlighter are chunks of their own, loaded with the first output that needs
+// them: most runs print text, and a page's first paint should not carry them.
 import { AnsiState } from './ansi.js';
-import { highlightInto } from './languages.js';
+
+const loadPurify = () => import('dompurify').then((m) => m.default);
+const loadLanguages = () => import('./languages.js');
 
 // Client-side cap on the characters kept in the panel; the server has its own output limit.
 const MAX_CHARS = 2_000_000;
@@ -23,6 +26,7 @@ export class Output {
   }
 
   clear() {
+    this.endInput();
     this.panel.textContent = '';
     this.panel.hidden = true;
     this.follow = true;
@@ -94,7 +98,8 @@ export class Output {
     caption.textContent = 'Code run (' + language + ')';
     const pre = el('pre', 'lp-highlighted');
     const codeEl = el('code', 'language-' + language);
-    highlightInto(codeEl, code, language);
+    codeEl.textContent = code;
+    loadLanguages().then((m) => m.highlightInto(codeEl, code, language));
     pre.appendChild(codeEl);
     figure.append(caption, pre);
     this.add('code', figure);
@@ -104,7 +109,14 @@ export class Output {
     const box = el('div', 'lp-display');
     if (typeof mime['text/html'] === 'string') {
       box.classList.add('lp-display-html');
-      box.appendChild(sanitizedFragment(mime['text/html']));
+      const html = mime['text/html'];
+      sanitizedFragment(html).then(
+        (fragment) => {
+          box.appendChild(fragment);
+          this.scroll();
+        },
+        () => (box.textContent = String(mime['text/plain'] ?? '')),
+      );
     } else if (typeof mime['image/png'] === 'string') {
       const img = el('img', 'lp-image');
       img.src = 'data:image/png;base64,' + mime['image/png'].replace(/[^A-Za-z0-9+/=]/g, '');
@@ -142,6 +154,75 @@ export class Output {
     this.add('file', box);
   }
 
+  /**
+   * Standard input: a field at the end of the output. Enter sends the line (echoed into the
+   * output as the program would see it); Ctrl+D, or Ctrl/Cmd+Enter on an empty field, or the
+   * "End input" button ends the input (EOF).
+   */
+  askInput(prompt, { line, eof }) {
+    this.endInput();
+    const form = el('form', 'lp-input');
+    const field = el('input', 'lp-input-field');
+    field.type = 'text';
+    field.autocomplete = 'off';
+    field.spellcheck = false;
+    field.setAttribute('aria-label', prompt ? 'Input: ' + prompt.trim() : 'Input for the running code');
+    const end = el('button', 'lp-button lp-eof');
+    end.type = 'button';
+    end.textContent = 'End input';
+    end.title = 'Send end-of-file (Ctrl+D)';
+    const finish = (text, isEof) => {
+      this.endInput();
+      if (isEof) {
+        eof();
+      } else {
+        this.echo(text);
+        line(text);
+      }
+    };
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      finish(field.value + '\n', false);
+    });
+    field.addEventListener('keydown', (e) => {
+      const mod = e.ctrlKey || e.metaKey;
+      if ((mod && (e.key === 'd' || e.key === 'D')) || (mod && e.key === 'Enter' && field.value === '')) {
+        e.preventDefault();
+        if (field.value !== '') finish(field.value, false); // like a terminal: the partial line first
+        finish('', true);
+      }
+    });
+    end.addEventListener('click', () => finish('', true));
+    form.append(field, end);
+    this.panel.hidden = false;
+    this.panel.appendChild(form);
+    this.inputForm = form;
+    this.scroll();
+    field.focus({ preventScroll: true });
+  }
+
+  /** Removes the input field, if any (the run ended, was stopped, or the input was sent). */
+  endInput() {
+    if (this.inputForm) {
+      this.inputForm.remove();
+      this.inputForm = null;
+    }
+  }
+
+  /** What the reader typed, shown in the program's output where it was read. */
+  echo(text) {
+    if (!this.room(text.length)) return;
+    const target = this.continued('stdout', () => {
+      const pre = el('pre', 'lp-stream lp-stdout');
+      pre.dataset.stream = 'stdout';
+      return pre;
+    });
+    const span = el('span', 'lp-stdin');
+    span.textContent = text;
+    target.appendChild(span);
+    this.scroll();
+  }
+
   /** A notice or an error, clearly styled. */
   message(kind, text) {
     const box = el('div', 'lp-message lp-' + kind);
@@ -154,7 +235,8 @@ export class Output {
 
   add(kind, element) {
     this.panel.hidden = false;
-    this.panel.appendChild(element);
+    // The input field, while there, stays last: output the code writes meanwhile goes above it.
+    this.panel.insertBefore(element, this.inputForm || null);
     this.last = { kind, element };
     this.scroll();
   }
@@ -214,17 +296,22 @@ let purifier;
 
 /**
  * Cleans HTML with DOMPurify into a fragment of this document, belt and braces over the server's
- * jsoup sanitizing. Links open in a new tab without access to this page.
+ * jsoup sanitizing. Links open in a new tab without access to this page. Resolves once DOMPurify
+ * has loaded (one chunk, loaded once).
  */
-export function sanitizedFragment(html) {
+export async function sanitizedFragment(html) {
   if (!purifier) {
-    purifier = DOMPurify(window);
-    purifier.addHook('afterSanitizeAttributes', (node) => {
-      if (node.tagName === 'A') {
-        node.setAttribute('rel', 'noopener noreferrer nofollow');
-        node.setAttribute('target', '_blank');
-      }
+    purifier = loadPurify().then((DOMPurify) => {
+      const p = DOMPurify(window);
+      p.addHook('afterSanitizeAttributes', (node) => {
+        if (node.tagName === 'A') {
+          node.setAttribute('rel', 'noopener noreferrer nofollow');
+          node.setAttribute('target', '_blank');
+        }
+      });
+      return p;
     });
   }
-  return document.importNode(purifier.sanitize(String(html), PURIFY), true);
+  const p = await purifier;
+  return document.importNode(p.sanitize(String(html), PURIFY), true);
 }

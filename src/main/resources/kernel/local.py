@@ -3,9 +3,11 @@
 Protocol (one JSON object per line):
   server -> kernel, on stdin:   {"type": "run", "id": "...", "code": "..."},
                                 {"type": "interrupt", "id": "..."} (stops that run, even when it
-                                has not started yet; without an id, the current run)
+                                has not started yet; without an id, the current run),
+                                {"type": "stdin", "id": "...", "text": "..."} | {..., "eof": true}
+                                (standard input for that run; ignored for any other run)
   kernel -> server, on a channel fd (a dup of the original stdout):
-      ready | started {id} | stdout {text} | stderr {text} | display {mime}
+      ready | started {id} | stdout {text} | stderr {text} | display {mime} | input {prompt}
       | file {name, mime, data(base64)|null, size} | notice {message}
       | done {id, status: ok|error|interrupted, exit}
 
@@ -16,11 +18,19 @@ here, can find it (/proc/self/fd, or this module's objects) and write well-forme
 forged done, file, notice or display messages included. The server must treat every message as
 untrusted input from the reader's code.
 
+Standard input (fd 0) is a pipe the kernel writes what the reader types into. `input {prompt}`
+says the code waits for it: sent when Python code reads sys.stdin (input(), readline()) and the
+pipe is empty, or when another process of the sandbox is found blocked reading that pipe (checked
+every 0.1 s during a run), once per wait. EOF closes the pipe until the next run; input left over
+at the end of a run is dropped.
+
 Run with the maximum file size in bytes as the only argument.
 """
 
 import base64
+import builtins
 import codecs
+import functools
 import fcntl
 import io
 import json
@@ -108,6 +118,131 @@ def _pending(fd):
     return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
 
 
+# read(2), readv(2), pread64(2) by architecture: a process blocked in one of these on fd 0 waits
+# for the reader (see /proc/PID/syscall).
+_READ_SYSCALLS = {"x86_64": {"0", "19", "17"}, "aarch64": {"63", "65", "67"}}.get(os.uname().machine, set())
+
+
+class StdinRaw(io.FileIO):
+    """fd 0 for sys.stdin: asks the reader for input before a read that would block."""
+
+    def __init__(self, stdin):
+        super().__init__(0, "r", closefd=False)
+        self.stdin = stdin
+
+    # FileIO's C methods do not call each other: each read path asks on its own.
+    def readinto(self, b):
+        self.stdin.wants_input()
+        return super().readinto(b)
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            return self.readall()
+        self.stdin.wants_input()
+        return super().read(size)
+
+    def readall(self):
+        chunks = []
+        while True:
+            chunk = self.read(65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+
+class Stdin:
+    """The reader's standard input: a pipe on fd 0 whose write end only the kernel holds (not
+    inherited, so closing it is an EOF also for child processes). Thread-safe."""
+
+    def __init__(self, channel, hooks):
+        self.channel = channel
+        self.hooks = hooks
+        self.lock = threading.Lock()
+        self.writer = None
+        self.link = None
+        self.asked = False  # an input message was sent and no text or EOF came since
+        self.prompt = ""
+        self.open_pipe()
+
+    def open_pipe(self):
+        read_fd, write_fd = os.pipe()
+        os.dup2(read_fd, 0)
+        os.close(read_fd)
+        os.set_blocking(write_fd, False)
+        self.writer = write_fd
+        self.link = os.readlink("/proc/self/fd/0")
+
+    def reset(self):
+        """Before a run: a fresh pipe after an EOF, and nothing left over from the last run."""
+        with self.lock:
+            if self.writer is None:
+                self.open_pipe()
+            pending = _pending(0)
+            if pending:
+                os.set_blocking(0, False)
+                try:
+                    while os.read(0, 65536):
+                        pass
+                except BlockingIOError:
+                    pass
+                finally:
+                    os.set_blocking(0, True)
+            self.asked = False
+            self.prompt = ""
+
+    def feed(self, text=None, eof=False):
+        with self.lock:
+            self.asked = False
+            if self.writer is None:
+                return
+            if text:
+                try:
+                    os.write(self.writer, text.encode("utf-8"))
+                except (BlockingIOError, BrokenPipeError):
+                    pass  # the server caps a run's input below the pipe's size
+            if eof:
+                os.close(self.writer)
+                self.writer = None
+
+    def wants_input(self, prompt=None):
+        """Tells the server the code waits for input, unless input is there or was asked for."""
+        with self.lock:
+            if self.asked or self.writer is None or _pending(0) > 0:
+                return
+            self.asked = True
+            prompt = self.prompt if prompt is None else prompt
+        self.hooks.flush()  # the prompt and everything printed before it come first
+        self.channel.send(type="input", prompt=prompt)
+
+    def watch(self, running):
+        """Runs in a thread: notices other processes blocked reading the pipe."""
+        me = str(os.getpid())
+        while True:
+            time.sleep(0.1)
+            if not running() or self.asked or self.writer is None or not _READ_SYSCALLS:
+                continue
+            try:
+                if _pending(0) > 0:
+                    continue
+                pids = [p for p in os.listdir("/proc") if p.isdigit() and p != me]
+            except OSError:
+                continue
+            for pid in pids:
+                if self._blocked_on_stdin(pid):
+                    self.wants_input("")
+                    break
+
+    def _blocked_on_stdin(self, pid):
+        try:
+            if os.readlink("/proc/%s/fd/0" % pid) != self.link:
+                return False
+            with open("/proc/%s/syscall" % pid) as f:
+                fields = f.read().split()
+        except OSError:
+            return False
+        return len(fields) > 1 and fields[0] in _READ_SYSCALLS and fields[1] == "0x0"
+
+
 class PipeHooks:
     """The cell core's hooks: everything goes to the channel, after the output written so far."""
 
@@ -136,9 +271,7 @@ class PipeKernel:
         sys.stdout.flush()
         self.channel = Channel(os.dup(1))
         self.log = os.fdopen(os.dup(2), "w")
-        devnull = os.open(os.devnull, os.O_RDONLY)
         self.commands = os.fdopen(os.dup(0), "r", encoding="utf-8")
-        os.dup2(devnull, 0)  # user code reading stdin gets EOF, not our commands
         forwarders = [
             PipeForwarder(self.channel, 1, "stdout"),
             PipeForwarder(self.channel, 2, "stderr"),
@@ -156,8 +289,22 @@ class PipeKernel:
             errors="backslashreplace",
             line_buffering=True,
         )
-        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
-        self.cells = Cells(PipeHooks(self.channel, forwarders), WORK, max_file_bytes)
+        hooks = PipeHooks(self.channel, forwarders)
+        # User code reading stdin gets what the reader types, never our commands.
+        self.stdin = Stdin(self.channel, hooks)
+        self.new_sys_stdin()
+        original_input = builtins.input
+
+        @functools.wraps(original_input)
+        def input_with_prompt(prompt=""):
+            self.stdin.prompt = str(prompt)
+            try:
+                return original_input(prompt)
+            finally:
+                self.stdin.prompt = ""
+
+        builtins.input = input_with_prompt
+        self.cells = Cells(hooks, WORK, max_file_bytes)
         self.queue = queue.Queue()
         # Which run is where, so an interrupt reaches the run it names. Guarded by lock.
         self.lock = threading.Lock()
@@ -165,11 +312,20 @@ class PipeKernel:
         self.current_id = None
         self.stop_id = None  # the run to stop, also before it starts
 
+    def new_sys_stdin(self):
+        """A fresh sys.stdin (no text buffered from an earlier run) that asks before it blocks."""
+        sys.stdin = io.TextIOWrapper(io.BufferedReader(StdinRaw(self.stdin)), encoding="utf-8")
+
     def read_commands(self):
         for line in self.commands:
             msg = json.loads(line)
             if msg.get("type") == "interrupt":
                 self.interrupt(msg.get("id"))
+            elif msg.get("type") == "stdin":
+                with self.lock:
+                    current = msg.get("id") == self.current_id
+                if current:
+                    self.stdin.feed(msg.get("text"), bool(msg.get("eof")))
             else:
                 with self.lock:
                     if msg.get("type") == "run":
@@ -192,6 +348,9 @@ class PipeKernel:
     def serve(self):
         signal.signal(signal.SIGINT, self.cells.on_sigint)
         threading.Thread(target=self.read_commands, name="commands", daemon=True).start()
+        threading.Thread(
+            target=self.stdin.watch, args=(lambda: self.cells.running,), name="stdin", daemon=True
+        ).start()
         self.channel.send(type="ready")
         while True:
             try:
@@ -202,6 +361,8 @@ class PipeKernel:
                         if run_id in self.queued:
                             self.queued.remove(run_id)
                         self.current_id = run_id
+                    self.stdin.reset()
+                    self.new_sys_stdin()
                     self.channel.send(type="started", id=run_id)
                     status, code = self.cells.run(msg["code"], lambda: self.stop_id == run_id)
                     with self.lock:

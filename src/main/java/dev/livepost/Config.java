@@ -216,7 +216,7 @@ public record Config(
                         integer(
                                 "LIVEPOST_SESSION_IDLE",
                                 env.getOrDefault("LIVEPOST_SESSION_IDLE", "900")));
-        int pool = integer("LIVEPOST_POOL_SIZE", env.getOrDefault("LIVEPOST_POOL_SIZE", "2"));
+        int pool = integer("LIVEPOST_POOL_SIZE", env.getOrDefault("LIVEPOST_POOL_SIZE", "4"));
         List<String> origins = splitList(env.getOrDefault("LIVEPOST_ALLOWED_ORIGINS", ""));
         boolean reload = !"false".equals(env.getOrDefault("LIVEPOST_RELOAD", "true"));
         String zygote = env.getOrDefault("LIVEPOST_ZYGOTE", "true").trim();

@@ -84,6 +84,7 @@ public final class Bench {
                         home);
         JsonNode measured;
         double idleSessionPss;
+        List<List<FirstPaint.Load>> paint;
         try (var app = new App(config)) {
             String url = "http://127.0.0.1:" + app.start();
             var api = new ApiClient(URI.create(url));
@@ -95,6 +96,10 @@ public final class Bench {
                             + " runs of each figure ...");
             measured = measure(url);
             idleSessionPss = idleSessionPss(api);
+            paint =
+                    FirstPaint.available()
+                            ? FirstPaint.measure(url + "/posts/bench", repeats)
+                            : null;
         }
         JsonNode lp = measured.get("livepost");
         JsonNode jp = measured.get("jupyter");
@@ -116,6 +121,10 @@ public final class Bench {
                         "idle session memory, PSS (MiB)",
                         List.of(idleSessionPss),
                         samples(jp.get("idle_pss_mib"))));
+        if (paint != null) {
+            rows.addAll(FirstPaint.rows(paint.get(0), paint.get(1)));
+        }
+        rows.addAll(LoadRows.measure(quick, home));
         System.out.println(table(rows));
     }
 
@@ -206,7 +215,7 @@ public final class Bench {
         return 0;
     }
 
-    private static void progress(String message) {
+    static void progress(String message) {
         System.err.println("bench: " + message);
     }
 
@@ -236,7 +245,7 @@ public final class Bench {
                     .append(" | ")
                     .append(format(a))
                     .append(" | ")
-                    .append(a == 0 ? "n/a" : String.format("%.2fx", l / a))
+                    .append(a == 0 || Double.isNaN(a) ? "n/a" : String.format("%.2fx", l / a))
                     .append(" |\n");
         }
         return sb.toString();
@@ -252,6 +261,9 @@ public final class Bench {
     }
 
     private static String format(double v) {
+        if (Double.isNaN(v)) {
+            return "-";
+        }
         return v >= 100 ? String.format("%.0f", v) : String.format("%.1f", v);
     }
 }

@@ -37,6 +37,7 @@ public final class Load {
     static final int MAX_READERS = 2000;
     static final int MAX_SECONDS = 600;
     private static final String ARTIFACT = "load/code";
+    static final String TOTAL_PSS = "sandboxes, total PSS (MiB)";
 
     /** What to simulate; a {@code server} of null starts one in this process. */
     record Options(int readers, int seconds, int every, int burst, int within, URI server) {
@@ -165,7 +166,6 @@ public final class Load {
                         + "print(1)\n```\n");
         var env = new HashMap<>(System.getenv());
         env.put("LIVEPOST_TRUSTED_PROXIES", "127.0.0.1,::1");
-        env.putIfAbsent("LIVEPOST_POOL_SIZE", "4");
         Config config =
                 Config.parse(
                         List.of(
@@ -184,9 +184,7 @@ public final class Load {
 
     private Report drive(App inProcess) throws Exception {
         int readers = options.burst() > 0 ? options.burst() : options.readers();
-        long spreadNanos =
-                TimeUnit.SECONDS.toNanos(
-                        options.burst() > 0 ? options.within() : Math.max(1, options.every()));
+        long spreadNanos = TimeUnit.SECONDS.toNanos(Math.max(1, options.within()));
         long start = System.nanoTime();
         var done = new CountDownLatch(readers);
         var threads = new ArrayList<Thread>();
@@ -226,6 +224,10 @@ public final class Load {
             long t0 = System.nanoTime();
             String token = api.createSession(ARTIFACT);
             var first = api.run(token, "print(1)");
+            if (!first.status().equals("ok")) {
+                count("run ended " + first.status()); // e.g. executor_busy after a wait in line
+                return;
+            }
             newSessionMs.add((first.firstOutputNanos() - t0) / 1e6);
             if (options.burst() > 0) {
                 return;
@@ -288,7 +290,7 @@ public final class Load {
         if (inProcess != null) {
             figures.put("server RSS (MiB)", mib(rssKib(ProcessHandle.current().pid())));
             long pss = ProcessHandle.current().descendants().mapToLong(p -> pssKib(p.pid())).sum();
-            figures.put("sandboxes, total PSS (MiB)", mib(pss));
+            figures.put(TOTAL_PSS, mib(pss));
         }
         return figures;
     }

@@ -28,11 +28,13 @@ public record Capacity(
         return new Capacity(0, Integer.MAX_VALUE, 0, 0, 0, -1, 0, false);
     }
 
-    /** Whether one more session fits: below the count cap, and its memory beside the headroom. */
-    public boolean roomForOneMore() {
-        if (sandboxes >= maxSandboxes || underPressure) {
+    /**
+     * Whether {@code more} sessions fit: below the count cap, and their memory beside the headroom.
+     */
+    public boolean roomFor(int more) {
+        if (sandboxes + more > maxSandboxes || underPressure) {
             return false;
         }
-        return availableBytes < 0 || availableBytes - headroomBytes >= newSandboxBytes;
+        return availableBytes < 0 || availableBytes - headroomBytes >= more * newSandboxBytes;
     }
 }

@@ -1,5 +1,7 @@
 package dev.livepost.exec;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
 /**
  * Where code runs. An executor makes one {@link ExecutorSession} per reader session; the generic
  * parts (tokens, expiry, one run at a time, the event stream, files) live in {@link Sessions}.
@@ -20,6 +22,9 @@ public interface Executor extends AutoCloseable {
     default Capacity capacity() {
         return Capacity.unbounded();
     }
+
+    /** Registers the executor's own meters (e.g. how its sandboxes are started); once, at start. */
+    default void bindMetrics(MeterRegistry registry) {}
 
     /** Whether runs may carry a request to Claude ({@code mode=prompt}) instead of code. */
     default boolean supportsPrompts() {

@@ -19,6 +19,17 @@ public interface ExecutorSession extends AutoCloseable {
     /** Stops the current run like KeyboardInterrupt; state is kept. No effect when idle. */
     void interrupt();
 
+    /**
+     * Hands standard input to the current run: {@code text} (may be empty) and then, when {@code
+     * eof}, the end of the input. Never blocks on the code reading it. Input for a run that has
+     * ended is dropped. May be called from any thread during {@link #run}.
+     *
+     * @return false where this executor has no standard input for the code (nothing was sent)
+     */
+    default boolean stdin(String text, boolean eof) {
+        return false;
+    }
+
     /** Discards the session's state and sandbox. Idempotent. */
     @Override
     void close();

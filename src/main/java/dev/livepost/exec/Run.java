@@ -2,6 +2,7 @@ package dev.livepost.exec;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One run of a reader session, from its slot to its last event. {@link Sessions#start} makes it
@@ -21,6 +22,7 @@ public final class Run implements AutoCloseable {
     private final CompletableFuture<RunEvent> completion = new CompletableFuture<>();
     private final AtomicBoolean began = new AtomicBoolean();
     private volatile boolean interrupted;
+    private final AtomicLong stdinBytes = new AtomicLong();
 
     /**
      * @param ended called once the slot is free again
@@ -81,6 +83,20 @@ public final class Run implements AutoCloseable {
         if (session.current() == this && backend != null) {
             backend.interrupt();
         }
+    }
+
+    /**
+     * Counts {@code bytes} of standard input against {@code cap}; false (nothing counted) past it.
+     */
+    boolean chargeStdin(long bytes, long cap) {
+        long before;
+        do {
+            before = stdinBytes.get();
+            if (before + bytes > cap) {
+                return false;
+            }
+        } while (!stdinBytes.compareAndSet(before, before + bytes));
+        return true;
     }
 
     boolean interrupted() {

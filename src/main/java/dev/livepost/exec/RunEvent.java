@@ -66,6 +66,27 @@ public sealed interface RunEvent {
         }
     }
 
+    /**
+     * The run waits for a sandbox, every one being busy; {@code position} 1 is next. Sent when the
+     * place changes; the run's output follows once it has one.
+     */
+    record Queued(int position) implements RunEvent {
+        public String event() {
+            return "queued";
+        }
+    }
+
+    /**
+     * The code waits for standard input ({@code input()}, a read of {@code sys.stdin}, a process
+     * reading its stdin); {@code prompt} is what {@code input()} was given, else empty. Sent once
+     * per wait; the reader answers through {@link Sessions#stdin}.
+     */
+    record Input(String prompt) implements RunEvent {
+        public String event() {
+            return "input";
+        }
+    }
+
     record Notice(String message) implements RunEvent {
         public String event() {
             return "notice";

@@ -7,11 +7,11 @@ import java.util.function.Consumer;
 
 /**
  * The sink {@link Sessions} hands to the executor for one run. Everything the sandbox sends is
- * untrusted, so the limits are counted here, outside it: stdout, stderr and displayed values share
- * the run's output limit (a display is counted before and after sanitizing), files are capped per
- * run and per session on the server's disk, and each file's type is the server's own choice. A run
- * past its output limit is stopped, and the reader told with a {@code notice}. Thread-safe: events
- * reach {@code out} one at a time.
+ * untrusted, so the limits are counted here, outside it: stdout, stderr, notices and displayed
+ * values share the run's output limit (a display is counted before and after sanitizing), files are
+ * capped per run and per session on the server's disk, and each file's type is the server's own
+ * choice. A run past its output limit is stopped, and the reader told with a {@code notice}.
+ * Thread-safe: events reach {@code out} one at a time.
  */
 final class RunOutput implements RunSink {
     static final int MAX_FILES_PER_RUN = 20;
@@ -55,6 +55,11 @@ final class RunOutput implements RunSink {
         return new RunOutput(session, runId, settings, ids, out, true);
     }
 
+    /** A notice of the server's own (not the sandbox's): never counted, never dropped. */
+    synchronized void notice(String message) {
+        out.accept(new RunEvent.Notice(message));
+    }
+
     @Override
     public synchronized void emit(RunEvent event) {
         if (quiet && !(event instanceof RunEvent.Stderr || event instanceof RunEvent.Notice)) {
@@ -67,6 +72,11 @@ final class RunOutput implements RunSink {
             text(event, e.text());
         } else if (event instanceof RunEvent.Display d) {
             display(d);
+        } else if (event instanceof RunEvent.Notice n) {
+            // Reader code can forge a notice as well as print: it counts like output.
+            if (!stopped && charge(n.message().length())) {
+                out.accept(event);
+            }
         } else {
             out.accept(event);
         }

@@ -1,5 +1,6 @@
 package dev.livepost.exec;
 
+import dev.livepost.LivepostException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
@@ -9,10 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The policy of a {@link Run}, in one place: {@code run} first; the setup chain when due (at first,
- * and whenever the executor reports that state was lost, and only then); the code; the reader's
- * notices for lost state and timeouts; the last event and the run metrics. Thread-safe; runs of
- * different sessions proceed in parallel.
+ * The policy of a {@link Run}, in one place: {@code run} first; a wait in line for a sandbox when
+ * every one was busy; the setup chain when due (at first, and whenever the executor reports that
+ * state was lost, and only then); the code; the reader's notices for lost state and timeouts; the
+ * last event and the run metrics. Thread-safe; runs of different sessions proceed in parallel.
  */
 final class SessionRuns {
     private static final Logger log = LoggerFactory.getLogger(SessionRuns.class);
@@ -21,6 +22,7 @@ final class SessionRuns {
     private static final int MAX_LOSSES = 2;
 
     private final Executor executor;
+    private final Admission admission;
     private final Sessions.Settings settings;
     private final RandomIds ids;
     private final Clock clock;
@@ -28,11 +30,13 @@ final class SessionRuns {
 
     SessionRuns(
             Executor executor,
+            Admission admission,
             Sessions.Settings settings,
             RandomIds ids,
             Clock clock,
             MeterRegistry metrics) {
         this.executor = executor;
+        this.admission = admission;
         this.settings = settings;
         this.ids = ids;
         this.clock = clock;
@@ -71,9 +75,24 @@ final class SessionRuns {
         if (!executor.health().available()) {
             return new RunEvent.Error("executor_unavailable", executor.health().detail());
         }
+        if (s.backend() == null) {
+            // Every sandbox was busy when the run came: it waits in line, telling its place.
+            try {
+                s.reopen(
+                        admission.openInLine(
+                                s.spec,
+                                place -> sink.emit(new RunEvent.Queued(place)),
+                                run::interrupted));
+            } catch (LivepostException e) {
+                if (run.interrupted()) {
+                    return done(new RunOutcome.Finished(RunStatus.INTERRUPTED, 130), start);
+                }
+                return new RunEvent.Error(e.code(), e.getMessage());
+            }
+        }
         StateLoss untold = s.takeUntold();
         if (untold != null) {
-            sink.emit(new RunEvent.Notice(Notices.stateLost(untold, s.timeout, s.setupDue)));
+            sink.notice(Notices.stateLost(untold, s.timeout, s.setupDue));
         }
         int losses = 0;
         while (true) {
@@ -84,7 +103,7 @@ final class SessionRuns {
                 }
                 outcome = s.backend().run(new RunRequest(run.id(), run.source(), s.timeout), sink);
             } else if (outcome instanceof RunOutcome.Finished f && f.lost() == null) {
-                sink.emit(new RunEvent.Notice(Notices.setupDidNotFinish(f.status())));
+                sink.notice(Notices.setupDidNotFinish(f.status()));
             }
             if (outcome instanceof RunOutcome.Failed f) {
                 return new RunEvent.Error(f.code(), f.message());
@@ -103,7 +122,7 @@ final class SessionRuns {
             if (f.lost() != null) {
                 stateLost(s, f.lost(), sink);
             } else if (f.status() == RunStatus.TIMEOUT) {
-                sink.emit(new RunEvent.Notice(Notices.timedOut(s.timeout)));
+                sink.notice(Notices.timedOut(s.timeout));
             }
             return done(f, start);
         }
@@ -137,7 +156,7 @@ final class SessionRuns {
 
     private void stateLost(ReaderSession s, StateLoss why, RunOutput sink) {
         s.stateLost();
-        sink.emit(new RunEvent.Notice(Notices.stateLost(why, s.timeout, s.setupDue)));
+        sink.notice(Notices.stateLost(why, s.timeout, s.setupDue));
     }
 
     /** Passes events on, and records when the first output of the code reached the reader. */

@@ -37,6 +37,12 @@ import org.slf4j.LoggerFactory;
 public final class Sessions implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sessions.class);
 
+    /**
+     * Standard input one run may receive. Well below a pipe's 64 KiB, so handing it to the local
+     * kernel never blocks even when the code reads none of it.
+     */
+    public static final int STDIN_BYTES_PER_RUN = 16 * 1024;
+
     private final Executor executor;
     private final Settings settings;
     private final Path filesRoot;
@@ -99,7 +105,7 @@ public final class Sessions implements AutoCloseable {
         this.filesRoot = dataDir.resolve("sessions");
         this.clock = clock;
         this.metrics = metrics;
-        this.runs = new SessionRuns(executor, settings, ids, clock, metrics);
+
         deleteRecursively(
                 filesRoot); // files of sessions from a previous run of the server are unreachable
         this.admission =
@@ -109,11 +115,16 @@ public final class Sessions implements AutoCloseable {
                         settings.sessionsPerClient(),
                         settings.admissionWait(),
                         metrics);
+        this.runs = new SessionRuns(executor, admission, settings, ids, clock, metrics);
         metrics.gauge("livepost_sessions_active", byToken, Map::size);
         metrics.gauge(
                 "livepost_sessions_running",
                 byToken,
                 m -> m.values().stream().filter(s -> s.current() != null).count());
+        metrics.gauge(
+                "livepost_sessions_idle",
+                byToken,
+                m -> m.values().stream().filter(s -> s.current() == null).count());
         metrics.gauge(
                 "livepost_sessions_evicted",
                 byToken,
@@ -121,6 +132,7 @@ public final class Sessions implements AutoCloseable {
         metrics.gauge("livepost_sandboxes", executor, e -> e.capacity().sandboxes());
         metrics.gauge("livepost_sandboxes_frozen", executor, e -> e.capacity().frozen());
         metrics.gauge("livepost_sandboxes_memory_bytes", executor, e -> e.capacity().usedBytes());
+        executor.bindMetrics(metrics);
         this.sweeper =
                 Executors.newSingleThreadScheduledExecutor(
                         DaemonThreads.named("livepost-session-expiry"));
@@ -161,7 +173,8 @@ public final class Sessions implements AutoCloseable {
                             + executor.name()
                             + " executor.");
         }
-        ExecutorSession backend = admission.open(spec, client);
+        // Null when every sandbox is busy: the first run then waits in line for one.
+        ExecutorSession backend = admission.openNow(spec, client);
         String token = ids.token();
         String dirName = ids.hex(12);
         Duration effective =
@@ -215,9 +228,13 @@ public final class Sessions implements AutoCloseable {
         }
         s.lastUsed = clock.instant();
         if (s.backend() == null) {
-            // Evicted while idle: it needs a sandbox again, admitted like a new session.
+            // Evicted while idle, or admitted when the server was full: it needs a sandbox, like a
+            // new session. If there is none now, the run waits in line for one as it streams.
             try {
-                s.reopen(admission.open(s.spec, s.client));
+                ExecutorSession now = admission.openNow(s.spec, s.client);
+                if (now != null) {
+                    s.reopen(now);
+                }
             } catch (RuntimeException e) {
                 run.close();
                 throw e;
@@ -239,6 +256,29 @@ public final class Sessions implements AutoCloseable {
         if (run != null) {
             run.interrupt();
         }
+    }
+
+    /**
+     * Sends standard input to the session's current run: {@code text} (may be empty), then the end
+     * of input when {@code eof}. Never blocks on the code.
+     *
+     * @throws LivepostException 404 unknown session
+     */
+    public StdinOutcome stdin(String token, String text, boolean eof) {
+        ReaderSession s = require(token);
+        s.lastUsed = clock.instant();
+        if (s.spec.prompt()) {
+            return StdinOutcome.UNSUPPORTED;
+        }
+        Run run = s.current();
+        ExecutorSession backend = s.backend();
+        if (run == null || backend == null) {
+            return StdinOutcome.NO_RUN;
+        }
+        if (!run.chargeStdin(text.getBytes(StandardCharsets.UTF_8).length, STDIN_BYTES_PER_RUN)) {
+            return StdinOutcome.OVER_LIMIT;
+        }
+        return backend.stdin(text, eof) ? StdinOutcome.SENT : StdinOutcome.UNSUPPORTED;
     }
 
     /** Discards a session, its sandbox and its files. */

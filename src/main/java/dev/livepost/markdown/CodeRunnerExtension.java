@@ -1,5 +1,6 @@
 package dev.livepost.markdown;
 
+import dev.livepost.highlight.HighlightedCodeBlocks;
 import dev.livepost.markdown.internal.CodeRunnerBlockParser;
 import dev.livepost.markdown.internal.CodeRunnerHtmlRenderer;
 import dev.livepost.markdown.internal.CodeRunnerPostProcessor;
@@ -46,6 +47,8 @@ public final class CodeRunnerExtension
     @Override
     public void extend(HtmlRenderer.Builder rendererBuilder) {
         rendererBuilder.nodeRendererFactory(context -> new CodeRunnerHtmlRenderer(context, slug));
+        // Plain fenced blocks too are highlighted on the server (first paint, no script needed).
+        rendererBuilder.nodeRendererFactory(HighlightedCodeBlocks::new);
     }
 
     public static final class Builder {

@@ -66,6 +66,7 @@ final class ApiRoutes {
         routes.post("/api/sessions", guarded(Body.JSON, this::create));
         routes.post("/api/sessions/{token}/runs", guarded(Body.JSON, this::run));
         routes.post("/api/sessions/{token}/interrupt", guarded(Body.JSON, this::interrupt));
+        routes.post("/api/sessions/{token}/stdin", guarded(Body.JSON, this::stdin));
         routes.delete("/api/sessions/{token}", guarded(Body.NONE, this::delete));
         routes.get("/api/sessions/{token}/files/{fileId}", guarded(Body.READ_ONLY, this::file));
     }
@@ -189,6 +190,49 @@ final class ApiRoutes {
     private void interrupt(Context ctx) {
         sessions.interrupt(ctx.pathParam("token"));
         ctx.status(202).json(Map.of("status", "interrupting"));
+    }
+
+    /**
+     * Standard input for the running code: {@code {"text":"..."}}, {@code {"eof":true}} or both
+     * (the text first). 202 once handed over; 409 when no run is in progress, 413 past the per-run
+     * cap, 400 for a malformed body or a session whose code has no standard input.
+     */
+    private void stdin(Context ctx) {
+        JsonNode body = body(ctx);
+        JsonNode textNode = body.get("text");
+        JsonNode eofNode = body.get("eof");
+        if ((textNode != null && !textNode.isTextual())
+                || (eofNode != null && !eofNode.isBoolean())
+                || (textNode == null && (eofNode == null || !eofNode.asBoolean()))) {
+            throw LivepostException.badRequest(
+                    "invalid_stdin",
+                    "Give standard input as {\"text\":\"...\"}, or end it with {\"eof\":true}.");
+        }
+        String text = textNode == null ? "" : textNode.asText();
+        boolean eof = eofNode != null && eofNode.asBoolean();
+        switch (sessions.stdin(ctx.pathParam("token"), text, eof)) {
+            case SENT -> ctx.status(202).json(Map.of("status", "sent"));
+            case NO_RUN ->
+                    throw LivepostException.conflict(
+                            "no_run", "No run is in progress in this session to read the input.");
+            case OVER_LIMIT ->
+                    throw new LivepostException(
+                            413,
+                            "stdin_too_large",
+                            "A run takes at most "
+                                    + Sessions.STDIN_BYTES_PER_RUN
+                                    + " bytes of standard input.");
+            case UNSUPPORTED ->
+                    throw LivepostException.badRequest(
+                            "stdin_unsupported",
+                            sessions.spec(ctx.pathParam("token")).prompt()
+                                    ? "A prompt artifact has no standard input: Claude writes and"
+                                            + " runs the code."
+                                    : "The "
+                                            + sessions.executor().name()
+                                            + " executor cannot pass standard input to running"
+                                            + " code.");
+        }
     }
 
     private void delete(Context ctx) {

@@ -9,6 +9,7 @@ import dev.livepost.exec.Sessions;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -69,6 +70,7 @@ public final class WebServer implements AutoCloseable {
                         new CrossSite(config.allowedOrigins(), clients),
                         new InFlight(config.web().maxRequestsPerClient()));
         var pages = new PageRoutes(config, blog);
+        var assets = new AssetRoutes(Assets.standard());
         this.app =
                 Javalin.create(
                         c -> {
@@ -84,12 +86,6 @@ public final class WebServer implements AutoCloseable {
                                                     new NetworkConnectionLimit(
                                                             config.web().maxConnections(),
                                                             server)));
-                            c.staticFiles.add(
-                                    s -> {
-                                        s.hostedPath = "/assets";
-                                        s.directory = "/assets";
-                                        s.location = io.javalin.http.staticfiles.Location.CLASSPATH;
-                                    });
                             if (!config.allowedOrigins().isEmpty()) {
                                 c.bundledPlugins.enableCors(
                                         cors ->
@@ -110,6 +106,7 @@ public final class WebServer implements AutoCloseable {
                             }
                             c.routes.before(readDeadline::watchBody);
                             api.register(c.routes);
+                            assets.register(c.routes);
                             pages.register(c.routes);
                             c.routes.get("/healthz", ctx -> ctx.json(health(sessions)));
                             c.routes.get(
@@ -121,6 +118,7 @@ public final class WebServer implements AutoCloseable {
                             c.routes.exception(
                                     LivepostException.class,
                                     (e, ctx) -> {
+                                        countRefusal(metrics, e);
                                         if (e.retryAfterSeconds() > 0) {
                                             ctx.header(
                                                     "Retry-After",
@@ -139,6 +137,16 @@ public final class WebServer implements AutoCloseable {
                                                 "Something went wrong on the server.");
                                     });
                         });
+    }
+
+    /**
+     * Refusals by the web layer's own rate limits (new sessions, runs, requests in flight);
+     * admission counts its own (client cap, busy, queue full) where it decides them.
+     */
+    private static void countRefusal(MeterRegistry metrics, LivepostException e) {
+        if (e.code().equals("rate_limited")) {
+            metrics.counter("livepost_refusals_total", "reason", "rate").increment();
+        }
     }
 
     /**

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -177,10 +176,6 @@ class ForgedProtocolIT {
     }
 
     @Test
-    @Disabled(
-            "finding, exec/RunOutput: notices from the sandbox are passed on uncounted; 3000"
-                    + " forged notices of 1000 characters reached the reader (3 000 000"
-                    + " characters, past the 1 MB output limit)")
     void forgedNoticesCountAgainstTheOutputLimit() {
         String token = api.createSession("p/a");
         List<Sse.Event> events =

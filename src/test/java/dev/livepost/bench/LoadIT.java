@@ -17,7 +17,15 @@ class LoadIT {
         var report =
                 Load.run(
                         Load.Options.parse(
-                                List.of("--readers", "3", "--seconds", "4", "--every", "2")),
+                                List.of(
+                                        "--readers",
+                                        "3",
+                                        "--seconds",
+                                        "8",
+                                        "--every",
+                                        "2",
+                                        "--within",
+                                        "2")),
                         home);
 
         assertThat(report.errors()).isEmpty();

@@ -117,6 +117,24 @@ class SessionsTest {
         @Override
         public synchronized void send(RunEvent event) {
             events.add(event);
+            notifyAll();
+        }
+
+        /** The first event of a type, waiting up to 5 s for it to be sent. */
+        synchronized RunEvent await(Class<? extends RunEvent> type) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (true) {
+                for (RunEvent e : events) {
+                    if (type.isInstance(e)) {
+                        return e;
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("no " + type.getSimpleName() + " in " + events);
+                }
+                wait(Math.max(1, left / 1_000_000));
+            }
         }
 
         @Override
@@ -390,7 +408,7 @@ class SessionsTest {
     }
 
     @Test
-    void whenEverySessionIsBusyANewReaderWaitsForARunToEnd() throws Exception {
+    void whenEverySessionIsBusyARunWaitsInLineToldItsPlaceUntilARunEnds() throws Exception {
         executor.room = 1;
         var release = new CountDownLatch(1);
         var entered = new CountDownLatch(1);
@@ -399,19 +417,32 @@ class SessionsTest {
         var running = CompletableFuture.supplyAsync(() -> run(busy, "busy"));
         assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
 
-        assertThatThrownBy(() -> open("two", List.of()))
+        // No sandbox is free: the session is made without one, and its run waits in line until
+        // the wait runs out.
+        List<RunEvent> gaveUp = run(open("two", List.of()), "x");
+        assertThat(gaveUp.get(1)).isEqualTo(new RunEvent.Queued(1));
+        assertThat(gaveUp.get(gaveUp.size() - 1))
                 .isInstanceOfSatisfying(
-                        LivepostException.class,
-                        e -> {
-                            assertThat(e.status()).isEqualTo(503);
-                            assertThat(e.code()).isEqualTo("executor_busy");
-                            assertThat(e.retryAfterSeconds()).isPositive();
-                        });
+                        RunEvent.Error.class, e -> assertThat(e.code()).isEqualTo("executor_busy"));
+        assertThat(executor.ran).doesNotContain("x");
 
-        var waiting = CompletableFuture.supplyAsync(() -> open("three", List.of()));
-        release.countDown(); // the run ends, its session turns idle and is evicted for the newcomer
-        assertThat(waiting.get(5, TimeUnit.SECONDS)).isNotBlank();
+        // The next one is served as soon as the busy run ends: that session turns idle and is
+        // evicted for it.
+        var waiting = new Collected();
+        Run three = sessions.start(open("three", List.of()), "y");
+        var streamed = CompletableFuture.runAsync(() -> three.stream(waiting));
+        assertThat(waiting.await(RunEvent.Queued.class)).isEqualTo(new RunEvent.Queued(1));
+        release.countDown();
+        streamed.get(5, TimeUnit.SECONDS);
+        assertThat(waiting.events.get(waiting.events.size() - 1))
+                .isInstanceOfSatisfying(
+                        RunEvent.Done.class, d -> assertThat(d.status()).isEqualTo(RunStatus.OK));
+        assertThat(executor.ran).contains("y");
         running.get(5, TimeUnit.SECONDS);
+        assertThat(notices(run(busy, "again")))
+                .singleElement()
+                .asString()
+                .contains("idle while the server needed its sandbox");
     }
 
     @Test
@@ -446,6 +477,24 @@ class SessionsTest {
                         .reduce("", String::concat);
         assertThat(out).hasSize(100);
         assertThat(events).filteredOn(e -> e instanceof RunEvent.Notice).hasSize(1);
+        assertThat(executor.interrupts).hasValue(1);
+    }
+
+    @Adversarial
+    @Test
+    void noticesFromTheSandboxCountAgainstTheOutputLimit() {
+        executor.script =
+                (code, sink) -> {
+                    for (int i = 0; i < 30; i++) {
+                        sink.emit(new RunEvent.Notice("0123456789")); // forged by reader code
+                    }
+                    return new RunOutcome.Finished(RunStatus.OK, 0);
+                };
+        List<String> notices = notices(run(open(), "x"));
+
+        assertThat(notices).hasSize(11);
+        assertThat(notices.subList(0, 10)).containsOnly("0123456789");
+        assertThat(notices.get(10)).isEqualTo(Notices.outputLimit(100));
         assertThat(executor.interrupts).hasValue(1);
     }
 
@@ -664,5 +713,29 @@ class SessionsTest {
                 });
         assertThat(second.events).last().isInstanceOf(RunEvent.Done.class);
         assertThat(executor.ran).containsExactly("first", "second");
+    }
+
+    @Test
+    void stdinIsForTheRunningCodeWhereTheExecutorTakesIt() throws Exception {
+        String token = open();
+        assertThat(sessions.stdin(token, "x\n", false)).isEqualTo(StdinOutcome.NO_RUN);
+        var release = new CountDownLatch(1);
+        var entered = new CountDownLatch(1);
+        executor.script = busyUntil(entered, release);
+        var running = CompletableFuture.supplyAsync(() -> run(token, "busy"));
+        assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
+
+        // The scripted executor, like the anthropic one, has no standard input for the code.
+        assertThat(sessions.stdin(token, "x\n", true)).isEqualTo(StdinOutcome.UNSUPPORTED);
+        // The per-run cap counts what was sent before.
+        assertThat(sessions.stdin(token, "y".repeat(Sessions.STDIN_BYTES_PER_RUN - 1), false))
+                .isEqualTo(StdinOutcome.OVER_LIMIT);
+        assertThatThrownBy(() -> sessions.stdin("no-such-token", "x", false))
+                .isInstanceOfSatisfying(
+                        LivepostException.class, e -> assertThat(e.status()).isEqualTo(404));
+
+        release.countDown();
+        running.get(5, TimeUnit.SECONDS);
+        assertThat(sessions.stdin(token, "x\n", false)).isEqualTo(StdinOutcome.NO_RUN);
     }
 }

@@ -60,7 +60,7 @@ class CodeRunnerExtensionTest {
                 .isEqualTo(
                         """
                         <p>Some text.</p>
-                        <code-runner artifact="post/fib" lang="python" mode="code" title="Fibonacci"><pre><code class="language-python">a, b = 0, 1
+                        <code-runner artifact="post/fib" lang="python" mode="code" title="Fibonacci"><pre><code class="language-python">a, b = <span class="tok-number">0</span>, <span class="tok-number">1</span>
                         print(a &lt; b)
                         </code></pre>
                         </code-runner>
@@ -82,7 +82,7 @@ class CodeRunnerExtensionTest {
                                 """))
                 .isEqualTo(
                         """
-                        <code-runner artifact="post/hello" lang="python" mode="code" readonly=""><pre><code class="language-python">print(&quot;hi&quot;)
+                        <code-runner artifact="post/hello" lang="python" mode="code" readonly=""><pre><code class="language-python">print(<span class="tok-string">&quot;hi&quot;</span>)
                         </code></pre>
                         </code-runner>
                         <p>After.</p>
@@ -150,9 +150,12 @@ class CodeRunnerExtensionTest {
     }
 
     @Test
-    void plainCodeBlocksStayPlain() {
+    void plainCodeBlocksAreHighlightedOnTheServer() {
         assertThat(render("```python\nx = 1\n```\n"))
-                .isEqualTo("<pre><code class=\"language-python\">x = 1\n</code></pre>\n");
+                .isEqualTo(
+                        "<pre class=\"lp-highlighted\"><code class=\"language-python\">x ="
+                                + " <span class=\"tok-number\">1</span>\n</code></pre>\n");
+        assertThat(render("```\nx = 1\n```\n")).isEqualTo("<pre><code>x = 1\n</code></pre>\n");
     }
 
     @Test
@@ -192,7 +195,7 @@ class CodeRunnerExtensionTest {
                 .isEqualTo(
                         """
                         <div class="directive-error" role="alert"><strong>code-runner, line 1:</strong> the value of 'title' has no closing &quot;</div>
-                        <pre><code class="language-python">print(1)
+                        <pre><code class="language-python">print(<span class="tok-number">1</span>)
                         </code></pre>
                         """);
     }
@@ -261,7 +264,7 @@ class CodeRunnerExtensionTest {
         assertThat(blocks.get(1).getError()).contains("cannot be nested");
         assertThat(blocks.get(0).getError()).isNotNull();
         String html = render(md);
-        assertThat(html).contains("print(&quot;inner&quot;)").doesNotContain("<code-runner");
+        assertThat(html).contains("&quot;inner&quot;").doesNotContain("<code-runner");
     }
 
     @Test

@@ -30,6 +30,12 @@ class MetricsIT {
             assertThat(metrics)
                     .contains("livepost_sessions_active 1.0")
                     .contains("livepost_sessions_running 0.0")
+                    .contains("livepost_sessions_idle 1.0")
+                    .containsPattern(
+                            "livepost_sandbox_starts_total\\{launcher=\"(zygote|bubblewrap)\"} [1-9]")
+                    .containsPattern("livepost_zygote_up [01]")
+                    .contains("livepost_zygote_restarts_total 0.0")
+                    .contains("livepost_sandbox_pool_ready")
                     .contains("livepost_run_first_output_seconds_bucket")
                     .contains("livepost_run_duration_seconds_bucket")
                     .contains("livepost_runs_total{executor=\"local\",status=\"ok\"} 1.0")

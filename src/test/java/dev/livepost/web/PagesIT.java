@@ -78,10 +78,15 @@ class PagesIT {
         assertThat(r.statusCode()).as(path).isEqualTo(status);
         assertThat(r.headers().firstValue("Content-Type")).get().asString().startsWith("text/html");
         Document doc = Jsoup.parse(r.body(), base + path);
-        // Every page carries the site's stylesheet and the browser component.
-        assertThat(doc.select("link[rel=stylesheet][href=/assets/site.css]")).hasSize(1);
-        assertThat(doc.select("link[rel=stylesheet][href=/assets/livepost.css]")).hasSize(1);
-        assertThat(doc.select("script[type=module][src=/assets/livepost.js]")).hasSize(1);
+        // Every page carries the site's stylesheet and the browser component, by hashed names.
+        assertThat(doc.select("link[rel=stylesheet][href~=^/assets/site\\.[0-9a-f]{10}\\.css$]"))
+                .hasSize(1);
+        assertThat(
+                        doc.select(
+                                "link[rel=stylesheet][href~=^/assets/livepost\\.[0-9a-f]{10}\\.css$]"))
+                .hasSize(1);
+        assertThat(doc.select("script[type=module][src~=^/assets/livepost\\.[0-9a-f]{10}\\.js$]"))
+                .hasSize(1);
         return doc;
     }
 
@@ -128,8 +133,8 @@ class PagesIT {
         assertThat(html)
                 .contains(
                         """
-                        <code-runner artifact="interactive-artifacts/fib" lang="python" mode="code" title="Fibonacci"><pre><code class="language-python">a, b = 0, 1
-                        for _ in range(15):
+                        <code-runner artifact="interactive-artifacts/fib" lang="python" mode="code" title="Fibonacci"><pre><code class="language-python">a, b = <span class="tok-number">0</span>, <span class="tok-number">1</span>
+                        <span class="tok-keyword">for</span> _ <span class="tok-keyword">in</span> range(<span class="tok-number">15</span>):
                             print(a)
                             a, b = b, a + b
                         </code></pre>

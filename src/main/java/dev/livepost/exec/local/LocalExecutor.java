@@ -1,18 +1,25 @@
 package dev.livepost.exec.local;
 
 import dev.livepost.Config;
+import dev.livepost.DaemonThreads;
 import dev.livepost.LivepostException;
 import dev.livepost.exec.Capacity;
 import dev.livepost.exec.Executor;
 import dev.livepost.exec.ExecutorHealth;
 import dev.livepost.exec.ExecutorSession;
 import dev.livepost.exec.SessionSpec;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,14 +32,23 @@ import org.slf4j.LoggerFactory;
 public final class LocalExecutor implements Executor {
     private static final Logger log = LoggerFactory.getLogger(LocalExecutor.class);
 
+    private static final Duration ZYGOTE_RESTART_INTERVAL = Duration.ofSeconds(30);
+
     /** Generous: two busy cores and a cold page cache make an import of pandas slow. */
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     /** Memory kept free for the server's own JVM and the page cache it leans on. */
     private static final long SERVER_MARGIN_BYTES = 256L << 20;
 
-    /** Less than an idle interpreter with its libraries ever takes. */
-    private static final long MIN_SANDBOX_BYTES = 32L << 20;
+    /**
+     * The least a session is counted at: a fork of the zygote is charged only for what it wrote
+     * (about 8-20 MB after a plot and a DataFrame), one started by bubblewrap for a whole
+     * interpreter (about 60 MB).
+     */
+    private static final long MIN_SANDBOX_BYTES = 8L << 20;
+
+    /** How old the sessions' measured memory may be when a new session is admitted. */
+    private static final Duration MEMORY_REFRESH = Duration.ofMillis(250);
 
     private final Config config;
     private final ExecutorHealth health;
@@ -40,6 +56,10 @@ public final class LocalExecutor implements Executor {
     private final SandboxLauncher launcher;
     private final Set<LocalSession> sessions = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    private volatile MemoryView memory;
+    private final AtomicLong lastZygoteRestart = new AtomicLong();
+    private final AtomicLong zygoteRestarts = new AtomicLong();
+    private volatile CompletableFuture<Boolean> zygoteRestart = new CompletableFuture<>();
 
     public LocalExecutor(Config config) {
         this(config, SandboxLauncher.BWRAP, config.zygote());
@@ -78,7 +98,9 @@ public final class LocalExecutor implements Executor {
             made = launcher;
             created = new SandboxPool(launcher, config.poolSize(), START_TIMEOUT);
             if (zygote) {
-                tryZygote(launcher, seccomp);
+                if (tryZygote(launcher, seccomp)) {
+                    launcher.onZygoteDeath(dead -> zygoteDied(dead, seccomp));
+                }
             } else {
                 log.info("sandboxes are started by bubblewrap: LIVEPOST_ZYGOTE=false");
             }
@@ -120,12 +142,12 @@ public final class LocalExecutor implements Executor {
      * Starts the zygote and runs {@code print(1)} in one of its children; on any failure the
      * launcher keeps bubblewrap, and one log line says why.
      */
-    private static void tryZygote(SandboxLauncher launcher, Path seccomp) {
+    private static boolean tryZygote(SandboxLauncher launcher, Path seccomp) {
         if (!launcher.root()) {
             log.info(
                     "sandboxes are started by bubblewrap, not forked from a zygote: the server is"
                             + " not root (the zygote gives each sandbox its own uid and cgroup)");
-            return;
+            return false;
         }
         Zygote zygote = null;
         try {
@@ -152,6 +174,7 @@ public final class LocalExecutor implements Executor {
                 probe.kill();
             }
             log.info("sandboxes are forked from a zygote (pid {})", zygote.pid());
+            return true;
         } catch (java.io.IOException | RuntimeException e) {
             launcher.useZygote(null);
             if (zygote != null) {
@@ -161,7 +184,41 @@ public final class LocalExecutor implements Executor {
                     "sandboxes are started by bubblewrap, not forked from a zygote: {} (user"
                             + " namespaces, mounts or seccomp refused, or an old kernel)",
                     e.getMessage());
+            return false;
         }
+    }
+
+    /**
+     * A zygote that died is replaced in the background; sandboxes are started by bubblewrap
+     * meanwhile. One that keeps dying is not restarted more than once a {@link
+     * #ZYGOTE_RESTART_INTERVAL}.
+     */
+    private void zygoteDied(Zygote dead, Path seccomp) {
+        dead.close();
+        long now = System.nanoTime();
+        long last = lastZygoteRestart.get();
+        if (closed
+                || (last != 0 && now - last < ZYGOTE_RESTART_INTERVAL.toNanos())
+                || !lastZygoteRestart.compareAndSet(last, now)) {
+            return;
+        }
+        var restarted = new CompletableFuture<Boolean>();
+        zygoteRestart = restarted;
+        DaemonThreads.named("livepost-zygote-restart")
+                .newThread(
+                        () -> {
+                            boolean up = !closed && tryZygote(launcher, seccomp);
+                            if (up) {
+                                zygoteRestarts.incrementAndGet();
+                            }
+                            restarted.complete(up);
+                        })
+                .start();
+    }
+
+    /** The latest restart of a dead zygote: completes with whether a new one is in use. */
+    CompletableFuture<Boolean> zygoteRestart() {
+        return zygoteRestart;
     }
 
     private static dev.livepost.exec.RunSink stdoutInto(StringBuilder out) {
@@ -194,12 +251,9 @@ public final class LocalExecutor implements Executor {
         try {
             Sandbox first = launcher.start(START_TIMEOUT);
             pool.offer(first);
+            // What follows the launcher's name, which health() puts in front as it is now.
             return ExecutorHealth.ok(
-                    (launcher.zygote() != null
-                                    ? "zygote sandboxes (forked from a warm parent, namespaces"
-                                            + " and mounts as bubblewrap's)"
-                                    : "bubblewrap sandbox")
-                            + " as "
+                    " as "
                             + (launcher.root() ? "a uid of its own (200000+)" : "the server's uid")
                             + "; limits: "
                             + limits.describe()
@@ -240,19 +294,73 @@ public final class LocalExecutor implements Executor {
     }
 
     @Override
+    public void bindMetrics(MeterRegistry registry) {
+        if (launcher == null) {
+            return;
+        }
+        for (String how : List.of("zygote", "bubblewrap")) {
+            FunctionCounter.builder(
+                            "livepost_sandbox_starts",
+                            launcher,
+                            l -> l.starts(how.equals("zygote")))
+                    .tag("launcher", how)
+                    .description("sandboxes started, by forks of the zygote or by bubblewrap")
+                    .register(registry);
+        }
+        FunctionCounter.builder("livepost_zygote_restarts", zygoteRestarts, AtomicLong::get)
+                .register(registry);
+        Gauge.builder("livepost_zygote_up", launcher, l -> l.zygote() != null ? 1 : 0)
+                .register(registry);
+        Gauge.builder("livepost_sandbox_pool_ready", pool, SandboxPool::ready).register(registry);
+    }
+
+    @Override
     public ExecutorHealth health() {
-        return health;
+        if (!health.available() || launcher == null) {
+            return health;
+        }
+        // Which launcher starts sandboxes now: bubblewrap stands in while a dead zygote restarts.
+        return ExecutorHealth.ok(
+                (launcher.zygote() != null
+                                ? "zygote sandboxes (forked from a warm parent, namespaces and"
+                                        + " mounts as bubblewrap's)"
+                                : "bubblewrap sandbox")
+                        + health.detail());
     }
 
     /**
      * Counts the sandboxes of sessions by what their cgroups say they use; keeps one sandbox's
-     * limit free for code that runs, plus a margin for the server itself.
+     * limit free for code that runs, plus a margin for the server itself. Reading a thousand
+     * cgroups takes milliseconds, so what they use is read at most every {@link #MEMORY_REFRESH}
+     * and sandboxes started since are counted at the average.
      */
     @Override
     public Capacity capacity() {
         if (pool == null) {
             return Capacity.unbounded();
         }
+        MemoryView v = memory;
+        if (v == null || System.nanoTime() - v.measuredAt() > MEMORY_REFRESH.toNanos()) {
+            v = memory = measureMemory();
+        }
+        int live = launcher.live();
+        long available =
+                v.availableBytes() < 0
+                        ? -1
+                        : v.availableBytes() - Math.max(0, live - v.live()) * v.eachBytes();
+        return new Capacity(
+                live,
+                launcher.maxSandboxes(),
+                v.frozen(),
+                v.usedBytes(),
+                v.eachBytes(),
+                available,
+                config.limits().memoryBytes() + SERVER_MARGIN_BYTES,
+                v.underPressure());
+    }
+
+    private MemoryView measureMemory() {
+        int live = launcher.live();
         int measured = 0;
         int frozen = 0;
         long bytes = 0;
@@ -269,16 +377,25 @@ public final class LocalExecutor implements Executor {
                 measured == 0
                         ? config.limits().memoryBytes()
                         : Math.max(MIN_SANDBOX_BYTES, bytes / measured);
-        return new Capacity(
-                launcher.live(),
-                launcher.maxSandboxes(),
+        return new MemoryView(
+                System.nanoTime(),
+                live,
                 frozen,
                 bytes,
                 each,
                 MachineMemory.availableBytes(),
-                config.limits().memoryBytes() + SERVER_MARGIN_BYTES,
                 MachineMemory.underPressure());
     }
+
+    /** What the sessions' cgroups and the machine said at one moment. */
+    private record MemoryView(
+            long measuredAt,
+            int live,
+            int frozen,
+            long usedBytes,
+            long eachBytes,
+            long availableBytes,
+            boolean underPressure) {}
 
     @Override
     public ExecutorSession open(SessionSpec spec) {

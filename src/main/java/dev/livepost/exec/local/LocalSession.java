@@ -168,6 +168,18 @@ final class LocalSession implements ExecutorSession {
     }
 
     @Override
+    public boolean stdin(String text, boolean eof) {
+        Sandbox box;
+        synchronized (this) {
+            box = sandbox;
+        }
+        if (box != null) {
+            box.stdin(text, eof);
+        }
+        return true;
+    }
+
+    @Override
     public void close() {
         Sandbox box;
         synchronized (this) {

@@ -159,6 +159,19 @@ final class Sandbox {
         }
     }
 
+    /** Standard input for the current run (the kernel drops it for any other run). */
+    void stdin(String text, boolean eof) {
+        String runId = currentRunId;
+        if (runId != null) {
+            ObjectNode msg = JSON.createObjectNode().put("type", "stdin").put("id", runId);
+            msg.put("text", text);
+            if (eof) {
+                msg.put("eof", true);
+            }
+            send(msg);
+        }
+    }
+
     /**
      * Whether the kernel said it began the current run. A sandbox that died before saying so did
      * not run the code (as far as the kernel can be believed: it only ever confuses this session).
@@ -280,6 +293,12 @@ final class Sandbox {
             }
             case "file" -> file(out, msg);
             case "notice" -> emit(out, new RunEvent.Notice(msg.path("message").asText()));
+            case "input" -> {
+                // Untrusted like every message: a prompt is a line, not a way around the output
+                // limit.
+                String prompt = msg.path("prompt").asText("");
+                emit(out, new RunEvent.Input(prompt.substring(0, Math.min(prompt.length(), 1000))));
+            }
             case "done" -> {
                 if (!ofCurrentRun(msg)) {
                     // A run that ended earlier (its done forged, its code frozen, then thawed).

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Starts sandboxed kernels: {@code sh} (joins the cgroups, opens the files bwrap copies in) →
@@ -50,6 +51,9 @@ final class SandboxLauncher {
     private final AtomicInteger live = new AtomicInteger();
     private final int maxSandboxes;
     private volatile Zygote zygote;
+    private final AtomicLong zygoteStarts = new AtomicLong();
+    private final AtomicLong bwrapStarts = new AtomicLong();
+    private volatile Consumer<Zygote> zygoteDeath = dead -> dead.close();
 
     /**
      * @param dataDir the server's data folder; the kernel and generated {@code /etc} files go to
@@ -155,6 +159,7 @@ final class SandboxLauncher {
         if (z != null && !z.alive()) {
             log.warn("the zygote (pid {}) died; sandboxes are started by bubblewrap", z.pid());
             zygote = null;
+            zygoteDeath.accept(z);
             z = null;
         }
         if (z != null) {
@@ -168,6 +173,7 @@ final class SandboxLauncher {
                         ? le
                         : LivepostException.unavailable(e.getMessage());
             }
+            zygoteStarts.incrementAndGet();
             // From here on, a sandbox that does not come up is killed and released by awaitReady.
             var sandbox = new Sandbox(child, slot, limits.maxFileBytes(), () -> release(uid));
             sandbox.awaitReady(readyWithin);
@@ -193,6 +199,7 @@ final class SandboxLauncher {
             // (sh exports PWD, so the folder is in the environment too.)
             pb.directory(new File("/"));
             Process process = pb.start();
+            bwrapStarts.incrementAndGet();
             var sandbox =
                     new Sandbox(
                             SandboxProcess.of(process),
@@ -263,6 +270,16 @@ final class SandboxLauncher {
 
     Zygote zygote() {
         return zygote;
+    }
+
+    /** Sandboxes started so far by forks of the zygote, or by bubblewrap. */
+    long starts(boolean byZygote) {
+        return (byZygote ? zygoteStarts : bwrapStarts).get();
+    }
+
+    /** Called, once per zygote, by the start that finds it dead (with bubblewrap standing in). */
+    void onZygoteDeath(Consumer<Zygote> then) {
+        this.zygoteDeath = then;
     }
 
     /** What the zygote gives every sandbox (see {@code zygote.py}). */

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sandboxes started ahead of time, libraries already imported, so a new session's first run does
- * not wait for an interpreter. Refilled in the background, one sandbox at a time. Thread-safe.
+ * not wait for an interpreter. Refilled in the background by one thread per core, so that a stream
+ * of new readers finds it refilled as fast as the machine can start sandboxes. Thread-safe.
  */
 final class SandboxPool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SandboxPool.class);
@@ -29,8 +30,9 @@ final class SandboxPool implements AutoCloseable {
         this.launcher = launcher;
         this.size = Math.max(0, size);
         this.startTimeout = startTimeout;
+        int threads = Math.max(1, Math.min(this.size, Runtime.getRuntime().availableProcessors()));
         this.refill =
-                Executors.newSingleThreadExecutor(DaemonThreads.named("livepost-sandbox-pool"));
+                Executors.newFixedThreadPool(threads, DaemonThreads.named("livepost-sandbox-pool"));
     }
 
     /** Adds an already started sandbox (the startup probe's). */

@@ -35,9 +35,10 @@ import org.slf4j.LoggerFactory;
  * shows the zygote's as its {@code /proc/1/cmdline} and {@code /proc/1/environ}.
  *
  * <p>A child's three pipes are made by the zygote; the server opens their other ends through {@code
- * /proc/<zygote>/fd/<n>}, then the zygote closes its copies. Spawns are serialized; {@link #spawn}
- * blocks for the fork and the namespaces (milliseconds), not for the kernel's {@code ready}.
- * Thread-safe.
+ * /proc/<zygote>/fd/<n>}, then the zygote closes its copies. {@link #spawn} blocks until the zygote
+ * has forked the child (a few milliseconds; concurrent spawns queue up in the zygote, which forks
+ * one after the other): the child then builds its sandbox in parallel with the next ones, and its
+ * kernel says {@code ready} when done. Thread-safe.
  */
 final class Zygote implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Zygote.class);
@@ -59,7 +60,6 @@ final class Zygote implements AutoCloseable {
     private final Process process;
     private final OutputStream commands;
     private final Object writeLock = new Object();
-    private final Object spawnLock = new Object();
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final Map<Long, CompletableFuture<JsonNode>> replies = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Integer>> exits = new ConcurrentHashMap<>();
@@ -132,8 +132,9 @@ final class Zygote implements AutoCloseable {
     }
 
     /**
-     * Forks a sandbox. Returns once it is in its own namespaces and limits; its kernel says {@code
-     * ready} on the returned process's stdout.
+     * Forks a sandbox. Returns once it is forked; it then joins its limits and namespaces before
+     * its kernel says {@code ready} on the returned process's stdout (or dies saying why on its
+     * stderr).
      *
      * @param uid the host uid of the sandbox (> 0)
      * @param cgroupProcs the {@code cgroup.procs} files it joins before anything else
@@ -141,51 +142,51 @@ final class Zygote implements AutoCloseable {
      */
     SandboxProcess spawn(
             int uid, List<String> cgroupProcs, Map<String, Long> rlimits, Duration within) {
-        synchronized (spawnLock) {
-            long id = ids.incrementAndGet();
-            var reply = new CompletableFuture<JsonNode>();
-            replies.put(id, reply);
-            ObjectNode msg = JSON.createObjectNode().put("type", "spawn").put("id", id);
-            msg.put("uid", uid);
-            cgroupProcs.forEach(msg.putArray("cgroups")::add);
-            ObjectNode limits = msg.putObject("rlimits");
-            rlimits.forEach(limits::put);
-            JsonNode r;
-            try {
-                send(msg);
-                r = reply.get(within.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (IOException | ExecutionException | TimeoutException e) {
-                throw LivepostException.unavailable("the zygote does not spawn: " + lastError);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw LivepostException.unavailable("interrupted while spawning a sandbox");
-            } finally {
-                replies.remove(id);
+        // Several spawns may be outstanding: the zygote forks them one after the other
+        // without waiting for this side, and each reply names its spawn.
+        long id = ids.incrementAndGet();
+        var reply = new CompletableFuture<JsonNode>();
+        replies.put(id, reply);
+        ObjectNode msg = JSON.createObjectNode().put("type", "spawn").put("id", id);
+        msg.put("uid", uid);
+        cgroupProcs.forEach(msg.putArray("cgroups")::add);
+        ObjectNode limits = msg.putObject("rlimits");
+        rlimits.forEach(limits::put);
+        JsonNode r;
+        try {
+            send(msg);
+            r = reply.get(within.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (IOException | ExecutionException | TimeoutException e) {
+            throw LivepostException.unavailable("the zygote does not spawn: " + lastError);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw LivepostException.unavailable("interrupted while spawning a sandbox");
+        } finally {
+            replies.remove(id);
+        }
+        if (!"spawned".equals(r.path("type").asText())) {
+            throw LivepostException.unavailable(r.path("error").asText("the sandbox died"));
+        }
+        long pid = r.path("pid").asLong();
+        CompletableFuture<Integer> exit =
+                exits.computeIfAbsent(pid, p -> new CompletableFuture<>());
+        ProcessHandle handle = ProcessHandle.of(pid).orElse(null);
+        String fds = "/proc/" + process.pid() + "/fd/";
+        try {
+            var in = new FileOutputStream(fds + r.path("fds").get(0).asInt());
+            var out = new FileInputStream(fds + r.path("fds").get(1).asInt());
+            var err = new FileInputStream(fds + r.path("fds").get(2).asInt());
+            return new Child(pid, handle, exit, in, out, err);
+        } catch (IOException | RuntimeException e) {
+            if (handle != null) {
+                handle.destroyForcibly();
             }
-            if (!"spawned".equals(r.path("type").asText())) {
-                throw LivepostException.unavailable(r.path("error").asText("the sandbox died"));
-            }
-            long pid = r.path("pid").asLong();
-            CompletableFuture<Integer> exit =
-                    exits.computeIfAbsent(pid, p -> new CompletableFuture<>());
-            ProcessHandle handle = ProcessHandle.of(pid).orElse(null);
-            String fds = "/proc/" + process.pid() + "/fd/";
+            throw LivepostException.unavailable("cannot open a sandbox's pipes: " + e);
+        } finally {
             try {
-                var in = new FileOutputStream(fds + r.path("fds").get(0).asInt());
-                var out = new FileInputStream(fds + r.path("fds").get(1).asInt());
-                var err = new FileInputStream(fds + r.path("fds").get(2).asInt());
-                return new Child(pid, handle, exit, in, out, err);
-            } catch (IOException | RuntimeException e) {
-                if (handle != null) {
-                    handle.destroyForcibly();
-                }
-                throw LivepostException.unavailable("cannot open a sandbox's pipes: " + e);
-            } finally {
-                try {
-                    send(JSON.createObjectNode().put("type", "opened").put("id", id));
-                } catch (IOException e) {
-                    log.debug("zygote does not take commands", e);
-                }
+                send(JSON.createObjectNode().put("type", "opened").put("id", id));
+            } catch (IOException e) {
+                log.debug("zygote does not take commands", e);
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.livepost.markdown.internal;
 
+import dev.livepost.highlight.Highlighter;
 import dev.livepost.markdown.CodeRunnerBlock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -68,7 +69,8 @@ public final class CodeRunnerHtmlRenderer implements NodeRenderer {
             attrs.put("setup", b.getSetup());
         }
         html.tag("code-runner", context.extendAttributes(b, "code-runner", attrs));
-        code(b.getCodeBlock(), b.getLang());
+        // A prompt is prose for Claude: not highlighted as code.
+        code(b.getCodeBlock(), b.getLang(), !"prompt".equals(b.getMode()));
         html.tag("/code-runner");
     }
 
@@ -87,21 +89,22 @@ public final class CodeRunnerHtmlRenderer implements NodeRenderer {
         for (Node n = b.getFirstChild(); n != null; n = n.getNext()) {
             if (n instanceof FencedCodeBlock f) {
                 String info = f.getInfo() == null ? "" : f.getInfo().trim().split("\\s", 2)[0];
-                code(f, info.isEmpty() ? null : info);
+                code(f, info.isEmpty() ? null : info, true);
             } else {
                 context.render(n);
             }
         }
     }
 
-    private void code(FencedCodeBlock f, String lang) {
+    private void code(FencedCodeBlock f, String lang, boolean highlight) {
         html.tag("pre");
         Map<String, String> attrs = new LinkedHashMap<>();
         if (lang != null) {
             attrs.put("class", "language-" + lang);
         }
         html.tag("code", attrs);
-        html.text(f == null ? "" : f.getLiteral());
+        // Highlighted on the server: colours at first paint, also without JavaScript.
+        html.raw(Highlighter.html(f == null ? "" : f.getLiteral(), highlight ? lang : null));
         html.tag("/code");
         html.tag("/pre");
         html.line();

@@ -51,6 +51,23 @@ class ZygoteIT {
         assertThat(sandboxes.executor.health().detail()).startsWith("zygote sandboxes");
     }
 
+    @Test
+    void aZygoteThatDiesIsReplacedWhileBubblewrapStandsIn(@TempDir Path ownData) throws Exception {
+        try (var own = LocalSandboxes.available(ownData, Map.of("LIVEPOST_POOL_SIZE", "0"))) {
+            long first = own.executor.zygotePid();
+            ProcessHandle zygote = ProcessHandle.of(first).orElseThrow();
+            zygote.destroyForcibly();
+            zygote.onExit().get(10, TimeUnit.SECONDS);
+
+            // The next sandbox finds it dead: bubblewrap starts that one, a new zygote the next.
+            assertThat(own.run(own.open(), "print(2)").stdout()).isEqualTo("2\n");
+            assertThat(own.executor.zygoteRestart().get(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(own.executor.zygotePid()).isPositive().isNotEqualTo(first);
+            assertThat(own.executor.health().detail()).startsWith("zygote sandboxes");
+            assertThat(own.run(own.open(), "print(3)").stdout()).isEqualTo("3\n");
+        }
+    }
+
     @Adversarial
     @Test
     void childCannotSeeOrSignalTheZygoteOrAnotherChild() throws IOException {

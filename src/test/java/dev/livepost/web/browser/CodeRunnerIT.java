@@ -64,6 +64,9 @@ class CodeRunnerIT {
     @BeforeEach
     void openPost() {
         browser.driver.manage().window().setSize(new Dimension(1200, 1000));
+        // Edits survive a reload (localStorage): each test starts from the author's code.
+        browser.driver.get(server.postUrl());
+        ((JavascriptExecutor) browser.driver).executeScript("localStorage.clear()");
         browser.driver.get(server.postUrl());
     }
 
@@ -284,7 +287,7 @@ class CodeRunnerIT {
         assertThat(plain).isNotEmpty();
         WebElement code = plain.get(plain.size() - 1);
         assertThat(code.getText()).isEqualTo("def double(x):\n    return x * 2  # twice");
-        // The Python grammar loads on demand; then the block gets its colours.
+        // Highlighted by the server already (the browser's grammars are not needed).
         new WebDriverWait(browser.driver, Duration.ofSeconds(10))
                 .until(d -> !code.findElements(By.cssSelector(".tok-keyword")).isEmpty());
         assertThat(code.findElements(By.cssSelector(".tok-comment"))).isNotEmpty();

@@ -29,10 +29,8 @@ final class Runner {
                                                             "code-runner[artifact='"
                                                                     + artifact
                                                                     + "']"));
-                                    // upgraded: the editor is there
-                                    return e.findElements(By.cssSelector(".cm-content")).isEmpty()
-                                            ? null
-                                            : e;
+                                    // upgraded: the bar is there (the editor loads on demand)
+                                    return e.getAttribute("class").contains("lp-ready") ? e : null;
                                 });
     }
 
@@ -40,8 +38,30 @@ final class Runner {
         return element.findElement(By.cssSelector("button.lp-" + name));
     }
 
+    /**
+     * The CodeMirror editor, loaded as a reader gets it: by clicking the code (the page shows the
+     * server's highlighted code until then).
+     */
     WebElement editor() {
-        return element.findElement(By.cssSelector(".cm-content"));
+        if (element.findElements(By.cssSelector(".cm-content")).isEmpty()) {
+            element.findElement(By.cssSelector("pre.lp-plain")).click();
+        }
+        return new WebDriverWait(driver, Duration.ofSeconds(20))
+                .until(
+                        d -> {
+                            var found = element.findElements(By.cssSelector(".cm-content"));
+                            return found.isEmpty() ? null : found.get(0);
+                        });
+    }
+
+    /** Whether the CodeMirror editor has been loaded into this runner. */
+    boolean hasEditor() {
+        return !element.findElements(By.cssSelector(".cm-content")).isEmpty();
+    }
+
+    /** Whether the runner shows that its code was edited. */
+    boolean markedEdited() {
+        return element.findElement(By.cssSelector(".lp-edited")).isDisplayed();
     }
 
     WebElement output() {

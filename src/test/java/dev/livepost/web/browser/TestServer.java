@@ -87,6 +87,11 @@ final class TestServer implements AutoCloseable {
         base = app.base();
     }
 
+    /** The posts folder the server reads (and reloads when a file changes). */
+    Path posts() {
+        return posts;
+    }
+
     String postUrl() {
         return postUrl(SLUG);
     }
