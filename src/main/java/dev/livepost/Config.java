@@ -105,14 +105,28 @@ public record Config(
      * @param trustedProxies addresses or CIDR ranges whose {@code X-Forwarded-For} is believed
      * @param maxConnections open connections at most; more wait to be accepted
      * @param maxRequestsPerClient API requests in flight per client address (open streams count)
+     * @param connectionsPerClient open connections per peer address (trusted proxies aside); more
+     *     are refused at once
+     * @param requestReadTimeout time a client has to send a request head (from its first byte, or
+     *     from connecting), and then its body
      */
-    public record Web(List<String> trustedProxies, int maxConnections, int maxRequestsPerClient) {
+    public record Web(
+            List<String> trustedProxies,
+            int maxConnections,
+            int maxRequestsPerClient,
+            int connectionsPerClient,
+            Duration requestReadTimeout) {
         public Web {
             trustedProxies = List.copyOf(trustedProxies);
             dev.livepost.web.ClientAddress.trusting(trustedProxies); // names the bad entry
-            if (maxConnections < 1 || maxRequestsPerClient < 1) {
+            positive("LIVEPOST_MAX_CONNECTIONS", maxConnections);
+            positive("LIVEPOST_MAX_REQUESTS_PER_CLIENT", maxRequestsPerClient);
+            positive("LIVEPOST_CONNECTIONS_PER_CLIENT", connectionsPerClient);
+            if (requestReadTimeout.compareTo(Duration.ofSeconds(1)) < 0
+                    || requestReadTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
                 throw new IllegalArgumentException(
-                        "LIVEPOST_MAX_CONNECTIONS and LIVEPOST_MAX_REQUESTS_PER_CLIENT must be > 0");
+                        "LIVEPOST_REQUEST_READ_TIMEOUT must be 1..300 seconds, not "
+                                + requestReadTimeout.toSeconds());
             }
         }
 
@@ -124,7 +138,20 @@ public record Config(
                             env.getOrDefault("LIVEPOST_MAX_CONNECTIONS", "1000")),
                     integer(
                             "LIVEPOST_MAX_REQUESTS_PER_CLIENT",
-                            env.getOrDefault("LIVEPOST_MAX_REQUESTS_PER_CLIENT", "32")));
+                            env.getOrDefault("LIVEPOST_MAX_REQUESTS_PER_CLIENT", "32")),
+                    integer(
+                            "LIVEPOST_CONNECTIONS_PER_CLIENT",
+                            env.getOrDefault("LIVEPOST_CONNECTIONS_PER_CLIENT", "100")),
+                    Duration.ofSeconds(
+                            integer(
+                                    "LIVEPOST_REQUEST_READ_TIMEOUT",
+                                    env.getOrDefault("LIVEPOST_REQUEST_READ_TIMEOUT", "10"))));
+        }
+
+        private static void positive(String name, int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException(name + " must be > 0, not " + value);
+            }
         }
     }
 

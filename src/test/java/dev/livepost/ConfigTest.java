@@ -135,4 +135,36 @@ class ConfigTest {
                                         HOME))
                 .hasMessage("LIVEPOST_PRECOMPUTE_CONCURRENCY must be 1..64, not 0");
     }
+
+    @Test
+    void webDefencesHaveDefaultsAndBadValuesNameTheirVariable() {
+        var web = Config.parse(List.of(), Map.of(), HOME).web();
+        assertThat(web.connectionsPerClient()).isEqualTo(100);
+        assertThat(web.requestReadTimeout()).isEqualTo(Duration.ofSeconds(10));
+        var set =
+                Config.parse(
+                                List.of(),
+                                Map.of(
+                                        "LIVEPOST_CONNECTIONS_PER_CLIENT",
+                                        "8",
+                                        "LIVEPOST_REQUEST_READ_TIMEOUT",
+                                        "3"),
+                                HOME)
+                        .web();
+        assertThat(set.connectionsPerClient()).isEqualTo(8);
+        assertThat(set.requestReadTimeout()).isEqualTo(Duration.ofSeconds(3));
+        for (var bad :
+                List.of(
+                        Map.of("LIVEPOST_CONNECTIONS_PER_CLIENT", "0"),
+                        Map.of("LIVEPOST_CONNECTIONS_PER_CLIENT", "many"),
+                        Map.of("LIVEPOST_REQUEST_READ_TIMEOUT", "0"),
+                        Map.of("LIVEPOST_REQUEST_READ_TIMEOUT", "301"),
+                        Map.of("LIVEPOST_MAX_CONNECTIONS", "-1"),
+                        Map.of("LIVEPOST_MAX_REQUESTS_PER_CLIENT", "0"))) {
+            String name = bad.keySet().iterator().next();
+            assertThatThrownBy(() -> Config.parse(List.of(), bad, HOME))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith(name + " must be");
+        }
+    }
 }

@@ -39,6 +39,9 @@ public final class WebServer implements AutoCloseable {
     private final Javalin app;
     private final ApiRoutes api;
     private final ScheduledExecutorService heartbeats;
+    private final ScheduledExecutorService deadlines;
+    private final ReadDeadline readDeadline;
+    private final ConnectionsPerClient connectionsPerClient;
 
     public WebServer(
             Config config,
@@ -53,6 +56,12 @@ public final class WebServer implements AutoCloseable {
                 Executors.newSingleThreadScheduledExecutor(
                         DaemonThreads.named("livepost-sse-heartbeat"));
         var clients = ClientAddress.trusting(config.web().trustedProxies());
+        this.deadlines =
+                Executors.newSingleThreadScheduledExecutor(
+                        DaemonThreads.named("livepost-read-deadline"));
+        this.readDeadline = new ReadDeadline(config.web().requestReadTimeout(), deadlines);
+        this.connectionsPerClient =
+                new ConnectionsPerClient(config.web().connectionsPerClient(), clients);
         this.api =
                 new ApiRoutes(
                         config.limits(),
@@ -98,6 +107,7 @@ public final class WebServer implements AutoCloseable {
                                                             rule.maxAge = 600;
                                                         }));
                             }
+                            c.routes.before(readDeadline::watchBody);
                             api.register(c.routes);
                             assets.register(c.routes);
                             pages.register(c.routes);
@@ -143,14 +153,17 @@ public final class WebServer implements AutoCloseable {
     }
 
     /**
-     * The one listening connector: a connection that sends nothing (a stalled request head or body)
-     * for {@link #IDLE_TIMEOUT_MS} is closed.
+     * The one listening connector: a connection that sends nothing for {@link #IDLE_TIMEOUT_MS} is
+     * closed, one that trickles a request head or body is closed at the read deadline, and each
+     * client address holds a bounded number of connections.
      */
     private Connector connector(Server server, HttpConfiguration http) {
         var connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(config.host());
         connector.setPort(config.port());
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
+        connector.addEventListener(connectionsPerClient);
+        connector.addEventListener(readDeadline);
         return connector;
     }
 
@@ -213,5 +226,6 @@ public final class WebServer implements AutoCloseable {
     public void close() {
         app.stop();
         heartbeats.shutdownNow();
+        deadlines.shutdownNow();
     }
 }

@@ -2,12 +2,14 @@ package dev.livepost.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.livepost.testing.Adversarial;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class FileNamesTest {
 
+    @Adversarial
     @ParameterizedTest
     @CsvSource({
         "plot.png, plot.png",
@@ -24,6 +26,7 @@ class FileNamesTest {
         assertThat(FileNames.sanitize(raw)).isEqualTo(safe);
     }
 
+    @Adversarial
     @Test
     void invisibleCharactersAreDroppedAndMarkupReplaced() {
         // A right-to-left override would show "invoice\u202Efdp.exe" as "invoiceexe.pdf".
@@ -42,6 +45,7 @@ class FileNamesTest {
         assertThat(FileNames.sanitize("\u202E\u200F\n")).isEqualTo("file");
     }
 
+    @Adversarial
     @Test
     void everySanitizedNameIsPlainAscii() {
         var random = new java.util.Random(11);

@@ -2,6 +2,7 @@ package dev.livepost.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.livepost.testing.Adversarial;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +20,7 @@ class HtmlSanitizerTest {
         assertThat(clean).doesNotContain("<style", "color: red", "class=");
     }
 
+    @Adversarial
     @Test
     void outputCannotDressUpAsThePage() {
         String clean =
@@ -47,6 +49,7 @@ class HtmlSanitizerTest {
                         "<tbody>");
     }
 
+    @Adversarial
     @Test
     void aLargeTableDoesNotGrowWhenCleaned() {
         String row = "<tr><td>1</td><td>2</td></tr>";
@@ -54,6 +57,7 @@ class HtmlSanitizerTest {
         assertThat(HtmlSanitizer.clean(html).length()).isLessThanOrEqualTo(html.length());
     }
 
+    @Adversarial
     @Test
     void dropsScriptsHandlersAndLinks() {
         String clean =
@@ -67,6 +71,7 @@ class HtmlSanitizerTest {
         assertThat(clean).contains("<td>x</td>", "y");
     }
 
+    @Adversarial
     @Test
     void aBundleKeepsTextTypesAndDropsOthers() {
         var out =

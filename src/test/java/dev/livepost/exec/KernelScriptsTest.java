@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.livepost.testing.Adversarial;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -138,6 +139,7 @@ class KernelScriptsTest {
         assertThat(next.stdout()).isEqualTo("False\n");
     }
 
+    @Adversarial
     @Test
     void linksOutOfTheWorkingFolderAreNotSent() throws Exception {
         Path secret = Files.writeString(dir.resolve("secret.txt"), "secret");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.livepost.LivepostException;
+import dev.livepost.testing.Adversarial;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -281,6 +282,7 @@ class SessionsTest {
         assertThat(executor.ran).hasSize(2);
     }
 
+    @Adversarial
     @Test
     void theServersTimeLimitCapsTheArtifacts() {
         var timeouts = new ArrayList<Duration>();
@@ -349,6 +351,7 @@ class SessionsTest {
         assertThat(notices(run(b, "b2"))).singleElement().asString().contains("idle");
     }
 
+    @Adversarial
     @Test
     void oneClientBeyondItsCapEvictsItsOwnOldestIdleSessionOnly() {
         String other = open("other", List.of());
@@ -380,6 +383,7 @@ class SessionsTest {
         };
     }
 
+    @Adversarial
     @Test
     void aClientWhoseSessionsAreAllBusyIsToldToWait() throws Exception {
         var release = new CountDownLatch(1);
@@ -455,6 +459,7 @@ class SessionsTest {
         assertThat(run.completion()).isCompletedWithValue(out.events.get(out.events.size() - 1));
     }
 
+    @Adversarial
     @Test
     void outputPastTheLimitIsCutAndTheRunInterrupted() {
         executor.script =
@@ -475,6 +480,7 @@ class SessionsTest {
         assertThat(executor.interrupts).hasValue(1);
     }
 
+    @Adversarial
     @Test
     void noticesFromTheSandboxCountAgainstTheOutputLimit() {
         executor.script =
@@ -518,6 +524,7 @@ class SessionsTest {
 
     private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0};
 
+    @Adversarial
     @Test
     void aFileIsServedAsWhatItIsNotAsItIsNamed() {
         executor.script =
@@ -529,6 +536,7 @@ class SessionsTest {
         assertThat(file.mime()).isEqualTo("application/octet-stream");
     }
 
+    @Adversarial
     @Test
     void displayedValuesCountAgainstTheOutputLimit() {
         executor.script =
@@ -544,6 +552,7 @@ class SessionsTest {
         assertThat(executor.interrupts).hasValue(1);
     }
 
+    @Adversarial
     @Test
     void aDisplayThatGrowsWhenSanitizedIsCountedAsItGrew() {
         // 40 characters of markup-like text become 160 when escaped.
@@ -557,6 +566,7 @@ class SessionsTest {
         assertThat(notices(events)).singleElement().asString().contains("limit of 100 bytes");
     }
 
+    @Adversarial
     @Test
     void filesPerRunAreCappedByTheServer() {
         executor.script =
@@ -573,6 +583,7 @@ class SessionsTest {
         assertThat(notices(events)).singleElement().asString().contains("more than 20 files");
     }
 
+    @Adversarial
     @Test
     void theSessionsDiskQuotaMakesRoomByDroppingEarlierRunsFiles() {
         executor.script =
@@ -607,6 +618,7 @@ class SessionsTest {
                 .contains("limit of 0 MB", "last.bin");
     }
 
+    @Adversarial
     @Test
     void aSessionDeletedWhileItsRunWritesFilesKeepsNoFile() throws Exception {
         var wrote = new CountDownLatch(1);

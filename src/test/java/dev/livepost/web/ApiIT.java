@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.livepost.testing.Adversarial;
 import dev.livepost.testing.LiveRun;
 import dev.livepost.testing.Sse;
 import dev.livepost.testing.Sse.Event;
@@ -134,6 +135,7 @@ class ApiIT {
         assertThat(get("/api/sessions/" + token + "/files/nope").statusCode()).isEqualTo(404);
     }
 
+    @Adversarial
     @Test
     void statusCodes() throws Exception {
         assertThat(post("/api/sessions", "{\"artifact\":\"api/none\"}").statusCode())
@@ -185,6 +187,7 @@ class ApiIT {
         assertThat(after.get(1).data().path("text").asText()).isEqualTo("kept\n");
     }
 
+    @Adversarial
     @Test
     void sessionsBeyondTheLimitAreRefusedWith429() throws Exception {
         // Its own server, so the other tests here are not limited.
@@ -205,6 +208,7 @@ class ApiIT {
         }
     }
 
+    @Adversarial
     @Test
     void crossSiteRequestsAreRefused() throws Exception {
         String body = "{\"artifact\":\"api/fib\"}";

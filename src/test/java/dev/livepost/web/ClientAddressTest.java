@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.livepost.Config;
+import dev.livepost.testing.Adversarial;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ class ClientAddressTest {
     private final ClientAddress proxies =
             ClientAddress.trusting(List.of("10.0.0.0/8", "192.168.1.7", "fd00::/8", "::1"));
 
+    @Adversarial
     @Test
     void withoutTrustedProxiesThePeerIsTheClientWhateverTheHeaderSays() {
         assertThat(none.of("203.0.113.9", "198.51.100.1")).isEqualTo("203.0.113.9");
@@ -23,11 +25,13 @@ class ClientAddressTest {
         assertThat(none.of("203.0.113.9", null)).isEqualTo("203.0.113.9");
     }
 
+    @Adversarial
     @Test
     void aForgedHeaderFromAnUntrustedPeerIsIgnored() {
         assertThat(proxies.of("203.0.113.9", "1.2.3.4")).isEqualTo("203.0.113.9");
     }
 
+    @Adversarial
     @Test
     void behindATrustedProxyTheRightMostUntrustedHopIsTheClient() {
         assertThat(proxies.of("10.0.0.5", "198.51.100.1")).isEqualTo("198.51.100.1");

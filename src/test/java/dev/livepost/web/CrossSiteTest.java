@@ -2,9 +2,11 @@ package dev.livepost.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.livepost.testing.Adversarial;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+@Adversarial
 class CrossSiteTest {
     @ParameterizedTest
     @CsvSource({

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.livepost.LivepostException;
+import dev.livepost.testing.Adversarial;
 import org.junit.jupiter.api.Test;
 
+@Adversarial
 class InFlightTest {
     @Test
     void refusesAClientBeyondItsCapAndFreesSlotsOnClose() {

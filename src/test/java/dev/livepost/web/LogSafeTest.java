@@ -2,8 +2,10 @@ package dev.livepost.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.livepost.testing.Adversarial;
 import org.junit.jupiter.api.Test;
 
+@Adversarial
 class LogSafeTest {
     private static final String TOKEN = "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFi";
 

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.livepost.LivepostException;
+import dev.livepost.testing.Adversarial;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
+@Adversarial
 class RateLimiterTest {
     private final AtomicLong now = new AtomicLong();
     private final RateLimiter limiter = new RateLimiter("runs", 60, now::get);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.livepost.exec.RunEvent;
 import dev.livepost.exec.RunStatus;
+import dev.livepost.testing.Adversarial;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -188,6 +189,7 @@ class LocalExecutorIT {
         assertThat(run.done().status()).isEqualTo(RunStatus.ERROR);
     }
 
+    @Adversarial
     @Test
     void anIdleSessionThatLeftABusyThreadUsesNoCpu() throws Exception {
         var before = LocalSandboxes.frozenSandboxes();
@@ -223,6 +225,7 @@ class LocalExecutorIT {
         assertThat(sandboxes.run(token, "print(x)").stdout()).isIn("kept\n", "changed\n");
     }
 
+    @Adversarial
     @Test
     void outputPastTheLimitStopsTheRun() {
         var run =
@@ -232,6 +235,7 @@ class LocalExecutorIT {
         assertThat(run.done().status()).isEqualTo(RunStatus.INTERRUPTED);
     }
 
+    @Adversarial
     @Test
     void printedProtocolLookAlikesAreJustStdout() {
         var run =
@@ -272,6 +276,7 @@ class LocalExecutorIT {
         assertThat(sandboxes.run(sandboxes.open(), "1 + 1;").all(RunEvent.Display.class)).isEmpty();
     }
 
+    @Adversarial
     @Test
     void sandboxDyingInARunIsReplaced() {
         String token = sandboxes.open();
@@ -301,6 +306,7 @@ class LocalExecutorIT {
         assertThat(next.done().status()).isEqualTo(RunStatus.OK);
     }
 
+    @Adversarial
     @Test
     void backgroundWriterDoesNotHoldTheRunOpen() {
         String token = sandboxes.open();
@@ -324,6 +330,7 @@ class LocalExecutorIT {
         }
     }
 
+    @Adversarial
     @Test
     void unicodeSurvivesAndBrokenTextDoesNotBreakPrint() {
         var run =
@@ -335,6 +342,7 @@ class LocalExecutorIT {
         assertThat(run.done().status()).isEqualTo(RunStatus.OK);
     }
 
+    @Adversarial
     @Test
     void manyChangedFilesAreCappedWithANotice() {
         var run =

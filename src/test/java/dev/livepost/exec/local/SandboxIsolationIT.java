@@ -3,6 +3,7 @@ package dev.livepost.exec.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.livepost.exec.RunStatus;
+import dev.livepost.testing.Adversarial;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What sandboxed code must not be able to do, tried for real. */
+@Adversarial
 class SandboxIsolationIT {
     @TempDir static Path data;
     static LocalSandboxes sandboxes;

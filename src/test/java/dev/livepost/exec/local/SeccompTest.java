@@ -2,6 +2,7 @@ package dev.livepost.exec.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.livepost.testing.Adversarial;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,7 @@ class SeccompTest {
         }
     }
 
+    @Adversarial
     @Test
     void refusesCallsThatWidenTheAttackSurface() {
         // unshare, setns, keyctl, bpf, perf_event_open, ptrace, mount, io_uring_setup
@@ -29,6 +31,7 @@ class SeccompTest {
         }
     }
 
+    @Adversarial
     @Test
     void cloneMayMakeThreadsAndProcessesButNoNamespaces() {
         assertThat(verdict(X86_64, 56, 0x3D0F00)).isEqualTo(ALLOW); // pthread_create's flags
@@ -38,6 +41,7 @@ class SeccompTest {
         assertThat(verdict(X86_64, 435, 0)).isEqualTo(ENOSYS); // clone3: libc falls back
     }
 
+    @Adversarial
     @Test
     void otherAbisAreRefused() {
         assertThat(verdict(X86_64, 0x40000000 | 1, 0)).isEqualTo(EPERM); // x32

@@ -3,6 +3,7 @@ package dev.livepost.exec.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.livepost.exec.RunStatus;
+import dev.livepost.testing.Adversarial;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A run past its time limit is interrupted, and killed with its sandbox if that is not enough. */
+@Adversarial
 class TimeoutIT {
     @TempDir static Path data;
     static LocalSandboxes sandboxes;

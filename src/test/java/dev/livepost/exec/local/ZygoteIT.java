@@ -3,6 +3,7 @@ package dev.livepost.exec.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.livepost.testing.Adversarial;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,6 +68,7 @@ class ZygoteIT {
         }
     }
 
+    @Adversarial
     @Test
     void childCannotSeeOrSignalTheZygoteOrAnotherChild() throws IOException {
         String a = sandboxes.open();
@@ -104,6 +106,7 @@ class ZygoteIT {
         assertThat(hostUid(zygote)).isZero();
     }
 
+    @Adversarial
     @Test
     void procOneShowsNothingOfTheServer() {
         var run =
@@ -128,6 +131,7 @@ class ZygoteIT {
         assertThat(out).contains("HOME=/work");
     }
 
+    @Adversarial
     @Test
     void killingASessionEndsItsWholePidNamespace() throws Exception {
         String token = sandboxes.open();

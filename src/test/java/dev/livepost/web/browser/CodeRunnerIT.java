@@ -3,6 +3,7 @@ package dev.livepost.web.browser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.livepost.testing.Adversarial;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpRequest;
@@ -187,6 +188,7 @@ class CodeRunnerIT {
         assertThat(fib.output().findElements(By.cssSelector(".lp-stderr"))).isNotEmpty();
     }
 
+    @Adversarial
     @Test
     void outputIsTextNeverMarkup() {
         var fib = new Runner(browser.driver, FIB);
@@ -306,6 +308,7 @@ class CodeRunnerIT {
         browser.screenshot("sample-post-after-run");
     }
 
+    @Adversarial
     @Test
     void dataFrameShowsAsATable() {
         browser.driver.get(server.postUrl("pandas-tables"));

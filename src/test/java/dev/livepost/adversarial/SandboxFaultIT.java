@@ -1,9 +1,10 @@
-package dev.livepost.web;
+package dev.livepost.adversarial;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.livepost.App;
 import dev.livepost.Config;
+import dev.livepost.testing.Adversarial;
 import dev.livepost.testing.ApiClient;
 import dev.livepost.testing.LiveRun;
 import dev.livepost.testing.Sse;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stopped with streams open, a session deleted while it writes files. Each case is bounded (runs
  * end by themselves within 30 s) and talks to loopback only.
  */
+@Adversarial
 class SandboxFaultIT {
     private static final Duration WITHIN = Duration.ofSeconds(30);
     // No precomputing: its background sandboxes and session files would blur what is counted here.
