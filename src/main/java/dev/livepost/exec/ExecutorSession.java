@@ -20,6 +20,15 @@ public interface ExecutorSession extends AutoCloseable {
     void interrupt();
 
     /**
+     * Stops the run {@code runId} (the id of a {@link RunRequest}, or the prefix before {@code
+     * -setup-N} of its setup steps) like KeyboardInterrupt, also when it has not been sent yet: an
+     * interrupt that comes just before its run must not be lost. No effect on other runs.
+     */
+    default void interrupt(String runId) {
+        interrupt();
+    }
+
+    /**
      * Hands standard input to the current run: {@code text} (may be empty) and then, when {@code
      * eof}, the end of the input. Never blocks on the code reading it. Input for a run that has
      * ended is dropped. May be called from any thread during {@link #run}.

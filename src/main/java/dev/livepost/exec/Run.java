@@ -81,7 +81,7 @@ public final class Run implements AutoCloseable {
         interrupted = true;
         ExecutorSession backend = session.backend();
         if (session.current() == this && backend != null) {
-            backend.interrupt();
+            backend.interrupt(id);
         }
     }
 

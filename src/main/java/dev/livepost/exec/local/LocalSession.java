@@ -168,6 +168,17 @@ final class LocalSession implements ExecutorSession {
     }
 
     @Override
+    public void interrupt(String runId) {
+        Sandbox box;
+        synchronized (this) {
+            box = sandbox;
+        }
+        if (box != null) {
+            box.interrupt(runId);
+        }
+    }
+
+    @Override
     public boolean stdin(String text, boolean eof) {
         Sandbox box;
         synchronized (this) {

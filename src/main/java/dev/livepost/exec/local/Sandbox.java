@@ -59,6 +59,9 @@ final class Sandbox {
     private volatile RunSink sink;
     private volatile CompletableFuture<Ending> current;
     private volatile String currentRunId;
+    private final Object runLock = new Object();
+    private String
+            pendingInterrupt; // a run's id interrupted before it was sent; guarded by runLock
     private volatile boolean started; // whether the kernel began the current run
     private final AtomicBoolean gone = new AtomicBoolean();
     private final Object writeLock = new Object();
@@ -122,14 +125,22 @@ final class Sandbox {
         var ending = new CompletableFuture<Ending>();
         this.sink = runSink;
         this.current = ending;
-        this.currentRunId = runId;
         this.started = false;
         if (!alive()) {
             return Ending.DIED;
         }
         ObjectNode msg = JSON.createObjectNode().put("type", "run").put("id", runId);
         msg.put("code", code);
-        send(msg);
+        synchronized (runLock) {
+            // Under the lock, so an interrupt for this run is sent after it, never before.
+            this.currentRunId = runId;
+            send(msg);
+            String pending = pendingInterrupt;
+            if (pending != null && belongsTo(runId, pending)) {
+                pendingInterrupt = null;
+                send(JSON.createObjectNode().put("type", "interrupt").put("id", runId));
+            }
+        }
         return await(within);
     }
 
@@ -157,6 +168,26 @@ final class Sandbox {
         if (runId != null) {
             send(JSON.createObjectNode().put("type", "interrupt").put("id", runId));
         }
+    }
+
+    /**
+     * KeyboardInterrupt in the run {@code runId} or one of its setup steps ({@code runId-setup-N}),
+     * now if it has been sent, else as soon as it is: the kernel drops an interrupt for a run it
+     * has not heard of yet.
+     */
+    void interrupt(String runId) {
+        synchronized (runLock) {
+            String sent = currentRunId;
+            if (sent != null && belongsTo(sent, runId)) {
+                send(JSON.createObjectNode().put("type", "interrupt").put("id", sent));
+            } else {
+                pendingInterrupt = runId;
+            }
+        }
+    }
+
+    private static boolean belongsTo(String requestId, String runId) {
+        return requestId.equals(runId) || requestId.startsWith(runId + "-");
     }
 
     /** Standard input for the current run (the kernel drops it for any other run). */
