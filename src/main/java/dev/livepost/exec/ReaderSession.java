@@ -1,5 +1,6 @@
 package dev.livepost.exec;
 
+import dev.livepost.Folders;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -182,7 +183,7 @@ final class ReaderSession {
     private synchronized void deleteFiles() {
         files.clear();
         diskBytes = 0;
-        Sessions.deleteRecursively(filesDir);
+        Folders.deleteRecursively(filesDir);
     }
 
     Instant expiresAt(Duration idle) {

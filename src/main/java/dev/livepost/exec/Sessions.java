@@ -2,19 +2,16 @@ package dev.livepost.exec;
 
 import dev.livepost.Config;
 import dev.livepost.DaemonThreads;
+import dev.livepost.Folders;
 import dev.livepost.Limits;
 import dev.livepost.LivepostException;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -106,7 +103,7 @@ public final class Sessions implements AutoCloseable {
         this.clock = clock;
         this.metrics = metrics;
 
-        deleteRecursively(
+        Folders.deleteRecursively(
                 filesRoot); // files of sessions from a previous run of the server are unreachable
         this.admission =
                 new Admission(
@@ -368,25 +365,6 @@ public final class Sessions implements AutoCloseable {
             throw new IllegalStateException("a run's completion never fails", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder())
-                    .forEach(
-                            p -> {
-                                try {
-                                    Files.deleteIfExists(p);
-                                } catch (IOException e) {
-                                    throw new UncheckedIOException(e);
-                                }
-                            });
-        } catch (IOException | UncheckedIOException e) {
-            log.warn("could not delete {}", dir, e);
         }
     }
 }

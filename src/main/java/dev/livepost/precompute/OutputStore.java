@@ -1,20 +1,18 @@
 package dev.livepost.precompute;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.livepost.Folders;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,14 +76,14 @@ public final class OutputStore {
             }
             json.writeValue(tmp.resolve(OUTPUT).toFile(), output);
             Path target = root.resolve(output.key());
-            deleteRecursively(target);
+            Folders.deleteRecursively(target);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, target);
             }
         } finally {
-            deleteRecursively(tmp);
+            Folders.deleteRecursively(tmp);
         }
         cache.put(output.key(), Optional.of(output));
     }
@@ -118,10 +116,10 @@ public final class OutputStore {
                 String name = p.getFileName().toString();
                 if (KEY.matcher(name).matches() && !keep.contains(name)) {
                     cache.remove(name);
-                    deleteRecursively(p);
+                    Folders.deleteRecursively(p);
                     removed++;
                 } else if (name.startsWith(".tmp-")) {
-                    deleteRecursively(p); // left by a server stopped mid-write
+                    Folders.deleteRecursively(p); // left by a server stopped mid-write
                 }
             }
         } catch (IOException e) {
@@ -144,24 +142,5 @@ public final class OutputStore {
             throw new IllegalArgumentException("not a stored file name: " + name);
         }
         return name;
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder())
-                    .forEach(
-                            p -> {
-                                try {
-                                    Files.deleteIfExists(p);
-                                } catch (IOException e) {
-                                    throw new UncheckedIOException(e);
-                                }
-                            });
-        } catch (IOException | UncheckedIOException e) {
-            log.warn("could not delete {}", dir, e);
-        }
     }
 }
