@@ -163,7 +163,7 @@ def _touch(path, mode=0o644):
 class Zygote:
     def __init__(self):
         self.config = None
-        self.sandboxes = set()  # host pids of the pid 1 of each live sandbox
+        self.sandboxes = {}  # host pid of each live sandbox's pid 1 -> its cgroup folders
         self.pending = {}  # spawn id -> the server's ends, until it has opened them
 
     def send(self, **msg):
@@ -250,15 +250,26 @@ class Zygote:
             if pid == 0:
                 return
             if pid in self.sandboxes:
-                self.sandboxes.discard(pid)
+                del self.sandboxes[pid]
                 self.send(type="exit", pid=pid, status=os.waitstatus_to_exitcode(status))
 
     def shutdown(self):
+        """The server is gone: every sandbox ends with the zygote. An idle one is frozen, and a
+        frozen process may not take its SIGKILL (cgroup v1) until it is thawed, so each is killed,
+        then thawed; nobody else would thaw it now."""
         for pid in self.sandboxes:
             try:
                 os.kill(pid, signal.SIGKILL)  # pid 1 of a namespace: the whole namespace dies
             except OSError:
                 pass
+        for folders in self.sandboxes.values():
+            for folder in folders:
+                for name, value in (("cgroup.kill", "1"), ("freezer.state", "THAWED"),
+                                    ("cgroup.freeze", "0")):
+                    try:
+                        write_file(folder + "/" + name, value)
+                    except OSError:
+                        pass
         os._exit(0)
 
     def spawn(self, msg):
@@ -284,7 +295,7 @@ class Zygote:
         server_ends = (pipes[0][1], pipes[1][0], pipes[2][0])
         for fd in child_ends:
             os.close(fd)
-        self.sandboxes.add(pid)
+        self.sandboxes[pid] = [os.path.dirname(p) for p in msg.get("cgroups", [])]
         self.pending[msg["id"]] = server_ends
         self.send(type="spawned", id=msg["id"], pid=pid, fds=list(server_ends))
 
