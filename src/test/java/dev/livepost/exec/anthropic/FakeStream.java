@@ -198,7 +198,19 @@ final class FakeStream {
         try {
             return task.apply(gone::get);
         } finally {
-            pinger.shutdownNow();
+            // Not shutdownNow(): interrupting the pinger while it writes closes the exchange's
+            // socket (an interruptible NIO channel), which cuts the response; and no ping may
+            // be written after the caller goes on (past message_stop, or after the terminating
+            // chunk, onto a connection the client reuses).
+            pinger.shutdown();
+            try {
+                if (!pinger.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the fake's pinger did not stop");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Gone(new IOException(e));
+            }
         }
     }
 
