@@ -3,8 +3,6 @@ package dev.livepost;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -67,22 +65,6 @@ public record Config(
             String apiVersion,
             String tool,
             long dailyBudget) {
-        public Anthropic {
-            if (!ANTHROPIC_TOOLS.contains(tool)) {
-                throw new IllegalArgumentException(
-                        "LIVEPOST_ANTHROPIC_TOOL must be one of "
-                                + String.join(", ", ANTHROPIC_TOOLS)
-                                + ", not '"
-                                + tool
-                                + "'");
-            }
-            if (dailyBudget < 0) {
-                throw new IllegalArgumentException(
-                        "LIVEPOST_ANTHROPIC_DAILY_BUDGET must be a number of tokens >= 0 (0: no"
-                                + " budget), not "
-                                + dailyBudget);
-            }
-        }
 
         @Override
         public String toString() {
@@ -118,40 +100,6 @@ public record Config(
             Duration requestReadTimeout) {
         public Web {
             trustedProxies = List.copyOf(trustedProxies);
-            dev.livepost.web.ClientAddress.trusting(trustedProxies); // names the bad entry
-            positive("LIVEPOST_MAX_CONNECTIONS", maxConnections);
-            positive("LIVEPOST_MAX_REQUESTS_PER_CLIENT", maxRequestsPerClient);
-            positive("LIVEPOST_CONNECTIONS_PER_CLIENT", connectionsPerClient);
-            if (requestReadTimeout.compareTo(Duration.ofSeconds(1)) < 0
-                    || requestReadTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
-                throw new IllegalArgumentException(
-                        "LIVEPOST_REQUEST_READ_TIMEOUT must be 1..300 seconds, not "
-                                + requestReadTimeout.toSeconds());
-            }
-        }
-
-        static Web parse(Map<String, String> env) {
-            return new Web(
-                    splitList(env.getOrDefault("LIVEPOST_TRUSTED_PROXIES", "")),
-                    integer(
-                            "LIVEPOST_MAX_CONNECTIONS",
-                            env.getOrDefault("LIVEPOST_MAX_CONNECTIONS", "1000")),
-                    integer(
-                            "LIVEPOST_MAX_REQUESTS_PER_CLIENT",
-                            env.getOrDefault("LIVEPOST_MAX_REQUESTS_PER_CLIENT", "32")),
-                    integer(
-                            "LIVEPOST_CONNECTIONS_PER_CLIENT",
-                            env.getOrDefault("LIVEPOST_CONNECTIONS_PER_CLIENT", "100")),
-                    Duration.ofSeconds(
-                            integer(
-                                    "LIVEPOST_REQUEST_READ_TIMEOUT",
-                                    env.getOrDefault("LIVEPOST_REQUEST_READ_TIMEOUT", "10"))));
-        }
-
-        private static void positive(String name, int value) {
-            if (value < 1) {
-                throw new IllegalArgumentException(name + " must be > 0, not " + value);
-            }
         }
     }
 
@@ -161,32 +109,14 @@ public record Config(
      * @param concurrency precomputed runs at once ({@code LIVEPOST_PRECOMPUTE_CONCURRENCY}, default
      *     1: readers keep the rest of the machine)
      */
-    public record Precompute(boolean enabled, int concurrency) {
-        public Precompute {
-            if (concurrency < 1 || concurrency > 64) {
-                throw new IllegalArgumentException(
-                        "LIVEPOST_PRECOMPUTE_CONCURRENCY must be 1..64, not " + concurrency);
-            }
-        }
+    public record Precompute(boolean enabled, int concurrency) {}
 
-        static Precompute parse(Map<String, String> env) {
-            return new Precompute(
-                    bool("LIVEPOST_PRECOMPUTE", env.getOrDefault("LIVEPOST_PRECOMPUTE", "true")),
-                    integer(
-                            "LIVEPOST_PRECOMPUTE_CONCURRENCY",
-                            env.getOrDefault("LIVEPOST_PRECOMPUTE_CONCURRENCY", "1")));
-        }
-    }
-
+    /**
+     * Values are checked once, by {@link #parse}, which names the flag or variable the user wrote;
+     * a record built in code is taken as given.
+     */
     public Config {
         allowedOrigins = List.copyOf(allowedOrigins);
-        if (!executor.equals("local") && !executor.equals("anthropic")) {
-            throw new IllegalArgumentException(
-                    "--executor must be 'local' or 'anthropic', not '" + executor + "'");
-        }
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("--port must be 0..65535, not " + port);
-        }
     }
 
     public Config withPoolSize(int newPoolSize) {
@@ -208,58 +138,89 @@ public record Config(
     }
 
     /**
-     * Parses {@code serve}-style flags over environment variables.
+     * Parses {@code serve}-style flags over environment variables, checking every setting.
      *
      * @param home the installation folder (holds the bundled {@code posts/})
-     * @throws IllegalArgumentException with a message for the user on a bad flag or value
+     * @throws ConfigException listing every bad flag or value, each naming the flag or variable the
+     *     user set and what it accepts
      */
     public static Config parse(List<String> args, Map<String, String> env, Path home) {
-        var flags = new Flags(args);
-        String host = flags.value("--host", env.getOrDefault("LIVEPOST_HOST", "127.0.0.1"));
-        int port =
-                integer("--port", flags.value("--port", env.getOrDefault("LIVEPOST_PORT", "8080")));
-        Path posts =
-                Path.of(
-                        flags.value(
-                                "--posts",
-                                env.getOrDefault(
-                                        "LIVEPOST_POSTS", home.resolve("posts").toString())));
-        Path data =
-                Path.of(
-                        flags.value(
-                                "--data",
-                                env.getOrDefault(
-                                        "LIVEPOST_DATA",
-                                        Path.of(System.getProperty("user.home"), ".livepost")
-                                                .toString())));
-        String executor = flags.value("--executor", env.getOrDefault("LIVEPOST_EXECUTOR", "local"));
-        String model = flags.value("--model", env.getOrDefault("LIVEPOST_MODEL", DEFAULT_MODEL));
-        flags.rejectUnknown();
+        var reader = new SettingsReader(args, env);
+        Config config = read(reader, home);
+        reader.failOnProblems();
+        return config;
+    }
 
+    /**
+     * The effective configuration as {@code serve --print-config} prints it: every setting, its
+     * value and where it came from (default, variable or flag); secrets only as set or unset.
+     *
+     * @throws ConfigException as {@link #parse} does
+     */
+    public static String describe(List<String> args, Map<String, String> env, Path home) {
+        var reader = new SettingsReader(args, env);
+        read(reader, home);
+        reader.failOnProblems();
+        var rows = reader.effective();
+        int nameWidth = "setting".length();
+        int valueWidth = "value".length();
+        for (var e : rows) {
+            nameWidth = Math.max(nameWidth, label(e.setting()).length());
+            valueWidth = Math.max(valueWidth, e.value().length());
+        }
+        String format = "%-" + nameWidth + "s  %-" + valueWidth + "s  %s%n";
+        var out = new StringBuilder(String.format(format, "setting", "value", "from"));
+        for (var e : rows) {
+            out.append(String.format(format, label(e.setting()), e.value(), e.source()));
+        }
+        return out.toString();
+    }
+
+    private static String label(Setting s) {
+        return s.flag() == null ? s.variable() : s.variable() + " (" + s.flag() + ")";
+    }
+
+    private static Config read(SettingsReader r, Path home) {
+        var d = Limits.defaults();
+        String host = r.read(Setting.HOST, "127.0.0.1", SettingChecks::host, x -> x);
+        int port = r.integer(Setting.PORT, 8080, 0, 65535, "");
+        Path posts =
+                r.read(Setting.POSTS, home.resolve("posts"), SettingChecks::folder, Path::toString);
+        Path data =
+                r.read(
+                        Setting.DATA,
+                        Path.of(System.getProperty("user.home"), ".livepost"),
+                        SettingChecks::folder,
+                        Path::toString);
+        String executor = r.oneOf(Setting.EXECUTOR, "local", List.of("local", "anthropic"));
+        String model = r.read(Setting.MODEL, DEFAULT_MODEL, SettingChecks::word, x -> x);
         var anthropic =
                 new Anthropic(
-                        blankToNull(env.get("ANTHROPIC_API_KEY")),
-                        URI.create(
-                                env.getOrDefault(
-                                        "ANTHROPIC_BASE_URL", "https://api.anthropic.com")),
+                        r.read(Setting.ANTHROPIC_API_KEY, null, key -> key, x -> x),
+                        r.read(
+                                Setting.ANTHROPIC_BASE_URL,
+                                URI.create("https://api.anthropic.com"),
+                                SettingChecks::httpUrl,
+                                URI::toString),
                         model,
-                        env.getOrDefault("LIVEPOST_ANTHROPIC_VERSION", "2023-06-01"),
-                        env.getOrDefault("LIVEPOST_ANTHROPIC_TOOL", "code_execution_20250825")
-                                .trim(),
-                        tokens(
-                                "LIVEPOST_ANTHROPIC_DAILY_BUDGET",
-                                env.getOrDefault("LIVEPOST_ANTHROPIC_DAILY_BUDGET", "0")));
-        var d = Limits.defaults();
+                        r.read(
+                                Setting.ANTHROPIC_VERSION,
+                                "2023-06-01",
+                                SettingChecks::apiVersion,
+                                x -> x),
+                        r.oneOf(Setting.ANTHROPIC_TOOL, ANTHROPIC_TOOLS.get(0), ANTHROPIC_TOOLS),
+                        r.whole(Setting.ANTHROPIC_DAILY_BUDGET, 0, 0, Long.MAX_VALUE, "tokens"));
         var limits =
                 new Limits(
                         Duration.ofSeconds(
-                                integer(
-                                        "LIVEPOST_RUN_TIMEOUT",
-                                        env.getOrDefault(
-                                                "LIVEPOST_RUN_TIMEOUT",
-                                                String.valueOf(d.runTimeout().toSeconds())))),
+                                r.integer(
+                                        Setting.RUN_TIMEOUT,
+                                        (int) d.runTimeout().toSeconds(),
+                                        1,
+                                        3600,
+                                        "seconds")),
                         d.killGrace(),
-                        megabytes("LIVEPOST_MEMORY_MB", env, d.memoryBytes()),
+                        r.whole(Setting.MEMORY_MB, d.memoryBytes() >> 20, 128, 1 << 20, "MB") << 20,
                         d.maxProcesses(),
                         d.fileSizeBytes(),
                         d.openFiles(),
@@ -267,39 +228,42 @@ public record Config(
                         d.codeBytes(),
                         d.workDiskBytes(),
                         d.maxFileBytes(),
-                        integer(
-                                "LIVEPOST_SESSIONS_PER_MINUTE",
-                                env.getOrDefault(
-                                        "LIVEPOST_SESSIONS_PER_MINUTE",
-                                        String.valueOf(d.sessionsPerMinute()))),
-                        integer(
-                                "LIVEPOST_RUNS_PER_MINUTE",
-                                env.getOrDefault(
-                                        "LIVEPOST_RUNS_PER_MINUTE",
-                                        String.valueOf(d.runsPerMinute()))),
-                        integer(
-                                "LIVEPOST_SESSIONS_PER_CLIENT",
-                                env.getOrDefault(
-                                        "LIVEPOST_SESSIONS_PER_CLIENT",
-                                        String.valueOf(d.sessionsPerClient()))));
+                        r.integer(
+                                Setting.SESSIONS_PER_MINUTE,
+                                d.sessionsPerMinute(),
+                                1,
+                                1_000_000,
+                                "sessions"),
+                        r.integer(Setting.RUNS_PER_MINUTE, d.runsPerMinute(), 1, 1_000_000, "runs"),
+                        r.integer(
+                                Setting.SESSIONS_PER_CLIENT,
+                                d.sessionsPerClient(),
+                                1,
+                                100_000,
+                                "sessions"));
         Duration idle =
-                Duration.ofSeconds(
-                        integer(
-                                "LIVEPOST_SESSION_IDLE",
-                                env.getOrDefault("LIVEPOST_SESSION_IDLE", "900")));
-        int pool = integer("LIVEPOST_POOL_SIZE", env.getOrDefault("LIVEPOST_POOL_SIZE", "4"));
-        List<String> origins = splitList(env.getOrDefault("LIVEPOST_ALLOWED_ORIGINS", ""));
-        boolean reload = !"false".equals(env.getOrDefault("LIVEPOST_RELOAD", "true"));
-        String zygote = env.getOrDefault("LIVEPOST_ZYGOTE", "true").trim();
-        if (!zygote.equals("true") && !zygote.equals("false")) {
-            throw new IllegalArgumentException(
-                    "LIVEPOST_ZYGOTE must be 'true' or 'false', not '" + zygote + "'");
-        }
+                Duration.ofSeconds(r.integer(Setting.SESSION_IDLE, 900, 1, 86_400, "seconds"));
+        int pool = r.integer(Setting.POOL_SIZE, 4, 0, 1024, "sandboxes");
+        boolean zygote = r.bool(Setting.ZYGOTE, true);
+        boolean reload = r.bool(Setting.RELOAD, true);
+        var precompute =
+                new Precompute(
+                        r.bool(Setting.PRECOMPUTE, true),
+                        r.integer(Setting.PRECOMPUTE_CONCURRENCY, 1, 1, 64, ""));
+        List<String> origins = r.list(Setting.ALLOWED_ORIGINS, SettingChecks::origin);
+        var web =
+                new Web(
+                        r.list(Setting.TRUSTED_PROXIES, SettingChecks::proxy),
+                        r.integer(Setting.MAX_CONNECTIONS, 1000, 1, 1_000_000, "connections"),
+                        r.integer(Setting.MAX_REQUESTS_PER_CLIENT, 32, 1, 100_000, "requests"),
+                        r.integer(Setting.CONNECTIONS_PER_CLIENT, 100, 1, 100_000, "connections"),
+                        Duration.ofSeconds(
+                                r.integer(Setting.REQUEST_READ_TIMEOUT, 10, 1, 300, "seconds")));
         return new Config(
                 host,
                 port,
-                posts.toAbsolutePath().normalize(),
-                data.toAbsolutePath().normalize(),
+                posts,
+                data,
                 executor,
                 anthropic,
                 limits,
@@ -307,92 +271,8 @@ public record Config(
                 pool,
                 origins,
                 reload,
-                Web.parse(env),
-                zygote.equals("true"),
-                Precompute.parse(env));
-    }
-
-    private static long megabytes(String name, Map<String, String> env, long fallback) {
-        String v = env.get(name);
-        return v == null ? fallback : ((long) integer(name, v)) << 20;
-    }
-
-    private static int integer(String name, String value) {
-        try {
-            return Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(
-                    name + " must be a whole number, not '" + value + "'");
-        }
-    }
-
-    private static long tokens(String name, String value) {
-        try {
-            long n = Long.parseLong(value.trim().replace("_", ""));
-            if (n >= 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // the message below says what is expected
-        }
-        throw new IllegalArgumentException(
-                name + " must be a number of tokens >= 0 (0: no budget), not '" + value + "'");
-    }
-
-    private static boolean bool(String name, String value) {
-        String v = value.trim();
-        if (!v.equals("true") && !v.equals("false")) {
-            throw new IllegalArgumentException(
-                    name + " must be 'true' or 'false', not '" + value + "'");
-        }
-        return v.equals("true");
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s.trim();
-    }
-
-    private static List<String> splitList(String s) {
-        return Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
-    }
-
-    /** {@code --name value} and {@code --name=value} flags. */
-    private static final class Flags {
-        private final List<String> args;
-        private final List<String> used = new ArrayList<>();
-
-        Flags(List<String> args) {
-            this.args = args;
-        }
-
-        String value(String name, String fallback) {
-            used.add(name);
-            for (int i = 0; i < args.size(); i++) {
-                String a = args.get(i);
-                if (a.equals(name)) {
-                    if (i + 1 >= args.size()) {
-                        throw new IllegalArgumentException(name + " needs a value");
-                    }
-                    return args.get(i + 1);
-                }
-                if (a.startsWith(name + "=")) {
-                    return a.substring(name.length() + 1);
-                }
-            }
-            return fallback;
-        }
-
-        void rejectUnknown() {
-            for (int i = 0; i < args.size(); i++) {
-                String a = args.get(i);
-                String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-                if (!used.contains(name)) {
-                    throw new IllegalArgumentException("unknown option '" + a + "'");
-                }
-                if (!a.contains("=")) {
-                    i++; // skip the value
-                }
-            }
-        }
+                web,
+                zygote,
+                precompute);
     }
 }

@@ -22,6 +22,8 @@ public final class Main {
                 --data DIR       LIVEPOST_DATA      caches and generated files (~/.livepost)
                 --executor E     LIVEPOST_EXECUTOR  local | anthropic
                 --model M        LIVEPOST_MODEL     model for the anthropic executor
+                --print-config   print each setting, its value and its source, then exit
+                (more settings: the README's Configuration table)
               render --out DIR   write the blog as static files, outputs precomputed
                 --server URL     runners in the copy run code on this Livepost
                 --strict         fail (exit 1) when an artifact's precompute fails
@@ -46,7 +48,7 @@ public final class Main {
         Path home = Path.of(System.getProperty("livepost.home", ".")).toAbsolutePath().normalize();
         try {
             switch (command) {
-                case "serve" -> serve(Config.parse(rest, System.getenv(), home));
+                case "serve" -> serve(rest, home);
                 case "bench" -> Bench.main(rest, home);
                 case "render" -> System.exit(Render.main(rest, System.getenv(), home));
                 default -> {
@@ -55,12 +57,21 @@ public final class Main {
                 }
             }
         } catch (IllegalArgumentException e) {
-            System.err.println("livepost: " + e.getMessage());
+            // Bad configuration: one line per problem (a ConfigException holds them all).
+            for (String problem : e.getMessage().split("\n")) {
+                System.err.println("livepost: " + problem);
+            }
             System.exit(2);
         }
     }
 
-    private static void serve(Config config) throws InterruptedException {
+    private static void serve(List<String> rest, Path home) throws InterruptedException {
+        List<String> args = rest.stream().filter(a -> !a.equals("--print-config")).toList();
+        if (args.size() < rest.size()) {
+            System.out.print(Config.describe(args, System.getenv(), home));
+            return;
+        }
+        var config = Config.parse(args, System.getenv(), home);
         var app = new App(config);
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime()
