@@ -212,6 +212,9 @@ final class SettingsReader {
             String name = eq > 0 ? a.substring(0, eq) : a;
             if (!isFlag(name)) {
                 problems.add("unknown option '" + a + "'");
+                if (eq < 0 && i + 1 < args.size() && !args.get(i + 1).startsWith("-")) {
+                    i++; // its value
+                }
                 continue;
             }
             if (eq > 0) {
