@@ -2,6 +2,7 @@ package dev.livepost;
 
 import dev.livepost.bench.Bench;
 import dev.livepost.render.Render;
+import java.net.BindException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -82,8 +83,28 @@ public final class Main {
                                     stopped.countDown();
                                 },
                                 "livepost-shutdown"));
-        int port = app.start();
         String shownHost = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        int port;
+        try {
+            port = app.start();
+        } catch (RuntimeException e) {
+            // A port in use or not ours to bind is the user's setting, not a crash.
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof BindException) {
+                    throw new ConfigException(
+                            List.of(
+                                    "cannot listen on "
+                                            + shownHost
+                                            + ":"
+                                            + config.port()
+                                            + " ("
+                                            + t.getMessage()
+                                            + "); choose another --port (LIVEPOST_PORT) or --host"
+                                            + " (LIVEPOST_HOST)"));
+                }
+            }
+            throw e;
+        }
         System.out.println("listening on http://" + shownHost + ":" + port);
         System.out.flush();
         stopped.await();

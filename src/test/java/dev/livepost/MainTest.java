@@ -3,6 +3,8 @@ package dev.livepost;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,6 +71,35 @@ class MainTest {
         // Nothing started: no log line, and not even the data folder was made.
         assertThat(r.err()).isEmpty();
         assertThat(dir.resolve("data")).doesNotExist();
+    }
+
+    @Test
+    void aPortInUseIsAProblemOfTheSettingNotACrash() throws Exception {
+        try (var taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            var r =
+                    run(
+                            Map.of(
+                                    "LIVEPOST_PRECOMPUTE", "false",
+                                    "LIVEPOST_POOL_SIZE", "0",
+                                    "LIVEPOST_ZYGOTE", "false"),
+                            "serve",
+                            "--port",
+                            String.valueOf(taken.getLocalPort()),
+                            "--data",
+                            dir.resolve("data").toString(),
+                            "--posts",
+                            dir.resolve("posts").toString());
+            assertThat(r.status()).isEqualTo(2);
+            assertThat(r.err())
+                    .contains(
+                            "livepost: cannot listen on 127.0.0.1:"
+                                    + taken.getLocalPort()
+                                    + " (Address already in use); choose another --port"
+                                    + " (LIVEPOST_PORT) or --host (LIVEPOST_HOST)");
+            assertThat(r.err().lines())
+                    .noneMatch(l -> l.startsWith("\tat ") || l.startsWith("Caused by"));
+            assertThat(r.out()).doesNotContain("listening on");
+        }
     }
 
     private Result run(Map<String, String> env, String... args)
