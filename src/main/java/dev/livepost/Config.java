@@ -10,6 +10,11 @@ import java.util.Map;
  * Everything the server is told at startup, built once from flags and environment (a flag wins over
  * its variable) and passed by constructor to whatever needs it. Immutable.
  *
+ * <p>What each setting accepts is written in one place, {@link #parse} (through {@link Setting},
+ * the list of every setting, and {@link SettingsReader}): the records below take their values as
+ * given, so a test or a benchmark may build one freely, while a user's value is checked once, at
+ * startup, with an error naming the flag or variable the user wrote.
+ *
  * @param host bind address
  * @param port TCP port; 0 picks a free one
  * @param posts folder of {@code *.md} posts

@@ -155,17 +155,6 @@ final class SettingsReader {
         return bad ? List.of() : List.copyOf(entries);
     }
 
-    /** A problem found across settings, e.g. one that depends on another's value. */
-    void problem(String message) {
-        problems.add(message);
-    }
-
-    /** The name the user wrote for the setting: its flag if given, else its variable. */
-    String nameGiven(Setting s) {
-        Given given = given(s);
-        return given == null ? s.variable() : given.name();
-    }
-
     /**
      * @throws ConfigException with every problem found, if any
      */
