@@ -206,7 +206,7 @@ public record Config(
                                 Setting.ANTHROPIC_BASE_URL,
                                 URI.create("https://api.anthropic.com"),
                                 SettingChecks::httpUrl,
-                                URI::toString),
+                                SettingChecks::withoutUserInfo),
                         model,
                         r.read(
                                 Setting.ANTHROPIC_VERSION,

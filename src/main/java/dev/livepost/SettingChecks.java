@@ -72,6 +72,13 @@ final class SettingChecks {
         throw new Rejected("must be an http(s) address such as https://api.anthropic.com");
     }
 
+    /** The address as {@code --print-config} shows it: a password in it is never printed. */
+    static String withoutUserInfo(URI u) {
+        return u.getRawUserInfo() == null
+                ? u.toString()
+                : u.toString().replace(u.getRawUserInfo() + "@", "***@");
+    }
+
     /** An {@code anthropic-version} date. */
     static String apiVersion(String text) {
         if (!API_VERSION.matcher(text).matches()) {

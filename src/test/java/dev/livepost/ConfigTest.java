@@ -396,6 +396,9 @@ class ConfigTest {
         assertThat(row(printed, Setting.HOST)).matches("LIVEPOST_HOST \\(--host\\) +0.0.0.0 +flag");
         assertThat(row(printed, Setting.RUN_TIMEOUT))
                 .matches("LIVEPOST_RUN_TIMEOUT +30 seconds +default");
+        var proxied = Map.of("ANTHROPIC_BASE_URL", "https://me:pa55@proxy.example/anthropic");
+        assertThat(row(Config.describe(List.of(), proxied, HOME), Setting.ANTHROPIC_BASE_URL))
+                .matches("ANTHROPIC_BASE_URL +https://\\*\\*\\*@proxy.example/anthropic +variable");
         assertThat(row(Config.describe(List.of(), Map.of(), HOME), Setting.ANTHROPIC_API_KEY))
                 .matches("ANTHROPIC_API_KEY +unset +default");
         assertThatThrownBy(() -> Config.describe(List.of(), Map.of("LIVEPOST_PORT", "abc"), HOME))
