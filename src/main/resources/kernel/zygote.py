@@ -365,6 +365,12 @@ def _enter_zygote_namespaces(userns):
                 traceback.print_exc()
                 os._exit(1)
         os.close(ready_r)
+    # The kernel caps the processes of this user namespace and all below it, counted with the
+    # server's own threads, at this process's RLIMIT_NPROC when the namespace is made: lower than
+    # the server's, so that sandboxes together cannot take the server's last processes.
+    nproc = int(userns["nproc"])
+    if nproc < resource.getrlimit(resource.RLIMIT_NPROC)[0]:
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
     _check(_libc.unshare(CLONE_NEWUSER), "unshare the zygote's user namespace")
     if helper:
         os.write(ready_w, b"m")
@@ -480,7 +486,9 @@ def sandbox_init(zygote, msg, pipes):
         # "0" is the writer itself: its pid in this pid namespace (1) means another process to
         # the host.
         write_file(procs, "0")
-    for name, value in msg.get("rlimits", {}).items():
+    rlimits = dict(msg.get("rlimits", {}))
+    nproc = rlimits.pop("nproc", None)
+    for name, value in rlimits.items():
         limit = getattr(resource, "RLIMIT_" + name.upper())
         resource.setrlimit(limit, (value, value))
     host_id = int(msg["uid"])
@@ -508,6 +516,12 @@ def sandbox_init(zygote, msg, pipes):
     # root's; it has no capability left on the host to protect.
     prctl(PR_SET_DUMPABLE, 1)
     _enter_user_namespace(host_id)
+    if nproc is not None:
+        # The kernel counts a process against its uid in its user namespace and in each one
+        # above, each level capped by the RLIMIT_NPROC its namespace was made with. Set between
+        # the two namespaces, the cap applies to this sandbox's processes alone, even where every
+        # sandbox has the same host uid (a server that is not root and has no subordinate ids).
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
     # A second one, as bubblewrap nests one: its uid_map says 1000 is 1000, so nothing in the
     # sandbox shows the host uid. Pid 1 and the kernel share it, so that code may look at pid 1
     # as at any process of its own.

@@ -142,16 +142,24 @@ final class SandboxIds {
         return mode == Mode.ROOT ? base + slot : -1;
     }
 
+    /** Processes the server user keeps for itself: sandboxes together never take these. */
+    static final long SERVER_PROCESS_RESERVE = 512;
+
     /**
      * What the zygote needs to make its user namespace, or null when it stays in the host's (root):
      * the maps {@code newuidmap}/{@code newgidmap} write ({@code inside outside count} triples),
-     * or, without subordinate ids, the one line the zygote may write itself.
+     * or, without subordinate ids, the one line the zygote may write itself; and the process count
+     * ({@code nproc}) of the zygote and every sandbox together. The kernel counts the processes of
+     * a user namespace against its creator's uid, the server's, with the creator's {@code
+     * RLIMIT_NPROC} at the time as the cap: a lower one leaves the server room to make threads
+     * however many processes the sandboxes make.
      */
     java.util.Map<String, Object> zygoteNamespace(long serverUid, long serverGid) {
         if (mode == Mode.ROOT) {
             return null;
         }
         var ns = new java.util.LinkedHashMap<String, Object>();
+        ns.put("nproc", Math.max(SERVER_PROCESS_RESERVE, processLimit() - SERVER_PROCESS_RESERVE));
         if (mode == Mode.SUBORDINATE) {
             ns.put("uidMap", List.of(0, serverUid, 1, 1, uids.first(), slots));
             ns.put("gidMap", List.of(0, serverGid, 1, 1, gids.first(), slots));
@@ -162,6 +170,30 @@ final class SandboxIds {
             ns.put("gidMap", List.of(0, serverGid, 1));
         }
         return ns;
+    }
+
+    /**
+     * The server's {@code RLIMIT_NPROC}, from {@code /proc/self/limits}, or the kernel's thread cap
+     * when that is unlimited or unreadable.
+     */
+    static long processLimit() {
+        long threads = 32_768;
+        try {
+            threads =
+                    Long.parseLong(
+                            Files.readString(Path.of("/proc/sys/kernel/threads-max")).strip());
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max processes")) {
+                    String soft = line.substring("Max processes".length()).strip().split("\\s+")[0];
+                    return soft.equals("unlimited")
+                            ? threads
+                            : Math.min(threads, Long.parseLong(soft));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // the kernel's default cap then
+        }
+        return threads;
     }
 
     /** For {@code /healthz} and the log: what sandboxes started by the zygote or not run as. */

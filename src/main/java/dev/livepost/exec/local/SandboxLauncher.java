@@ -174,7 +174,7 @@ final class SandboxLauncher {
                         z.spawn(
                                 ids.zygoteUid(index),
                                 slot.cgroupProcs(),
-                                rlimits(ids.ownUidPerSandbox(true)),
+                                zygoteRlimits(),
                                 readyWithin);
             } catch (LivepostException | IllegalStateException e) {
                 slot.close();
@@ -300,15 +300,16 @@ final class SandboxLauncher {
         return cfg;
     }
 
-    /** The rlimits the {@code prlimit} of {@link #command} sets, for a zygote child. */
-    private Map<String, Long> rlimits(boolean ownUid) {
+    /**
+     * The rlimits the {@code prlimit} of {@link #command} sets, for a zygote child, where the
+     * process count is per sandbox also when sandboxes share a uid (see {@code zygote.py}).
+     */
+    private Map<String, Long> zygoteRlimits() {
         var r = new LinkedHashMap<String, Long>();
         r.put("fsize", limits.fileSizeBytes());
         r.put("nofile", (long) limits.openFiles());
         r.put("core", 0L);
-        if (ownUid) {
-            r.put("nproc", (long) limits.maxProcesses());
-        }
+        r.put("nproc", (long) limits.maxProcesses());
         if (!sandboxLimits.perSandbox()) {
             r.put("as", SandboxLimits.RlimitsOnly.addressSpace(limits));
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.livepost.testing.ApiClient;
+import dev.livepost.testing.LiveRun;
 import dev.livepost.testing.ServerProcess;
 import dev.livepost.testing.Sse;
 import dev.livepost.testing.TestApp;
@@ -38,6 +39,34 @@ class UnprivilegedServerIT {
     private static final long SUB_FIRST = 3_200_000;
     private static final long SUB_COUNT = 65_536;
     private static final Path CGROUP = Path.of("/sys/fs/cgroup");
+
+    /** Forks until refused; says whether that came before 64 children, and why. */
+    private static final String FORK_BOMB =
+            """
+            import os, time
+            children, error = [], None
+            for _ in range(500):
+                try:
+                    pid = os.fork()
+                except OSError as e:
+                    error = e
+                    break
+                if pid == 0:
+                    time.sleep(60)
+                    os._exit(0)
+                children.append(pid)
+            print(len(children) < 64, type(error).__name__, len(children) > 32)
+            """;
+
+    /** Then, once the reader sends a line, ends the children. */
+    private static final String FORK_BOMB_END =
+            """
+            input()
+            for pid in children:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+            print('ended')
+            """;
 
     private static Path dir;
     private static Path posts;
@@ -130,28 +159,8 @@ class UnprivilegedServerIT {
 
             // A fork bomb meets the sandbox's own process cap (its uid's RLIMIT_NPROC and its
             // cgroup's pids.max), not the server user's.
-            var bomb =
-                    api.runCode(
-                            b,
-                            """
-                            import os, time
-                            children, error = [], None
-                            for _ in range(500):
-                                try:
-                                    pid = os.fork()
-                                except OSError as e:
-                                    error = e
-                                    break
-                                if pid == 0:
-                                    time.sleep(60)
-                                    os._exit(0)
-                                children.append(pid)
-                            print(len(children) < 64, type(error).__name__)
-                            for pid in children:
-                                os.kill(pid, 9)
-                                os.waitpid(pid, 0)
-                            """);
-            assertThat(stdout(bomb)).isEqualTo("True BlockingIOError\n");
+            assertThat(stdout(api.runCode(b, FORK_BOMB + FORK_BOMB_END.replace("input()", ""))))
+                    .isEqualTo("True BlockingIOError True\nended\n");
             assertThat(stdout(api.runCode(api.createSession("hello/hi"), "print(2)")))
                     .isEqualTo("2\n");
         }
@@ -202,6 +211,17 @@ class UnprivilegedServerIT {
                                             token,
                                             "print(len(open('/etc/passwd').read().splitlines()))")))
                     .isEqualTo("1\n");
+
+            // Sandboxes share the server's uid here and no cgroup counts their processes: the
+            // cap is each sandbox's own (its user namespaces', see zygote.py). While one sandbox
+            // holds as many processes as it may, another still makes as many.
+            LiveRun full = api.start(token, "code", FORK_BOMB + FORK_BOMB_END);
+            full.awaitStdout("True BlockingIOError True");
+            String other = api.createSession("hello/hi");
+            assertThat(stdout(api.runCode(other, FORK_BOMB + FORK_BOMB_END.replace("input()", ""))))
+                    .isEqualTo("True BlockingIOError True\nended\n");
+            api.post("/api/sessions/" + token + "/stdin", Map.of("text", "\n"));
+            full.awaitStdout("ended");
         }
     }
 
