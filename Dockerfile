@@ -23,7 +23,7 @@ FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       default-jdk-headless \
-      bubblewrap util-linux python3 python3-numpy python3-pandas python3-matplotlib \
+      bubblewrap util-linux uidmap python3 python3-numpy python3-pandas python3-matplotlib \
       fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 # The server runs as this user; each sandbox is a bubblewrap launch in a user namespace of its own.

@@ -1,0 +1,145 @@
+package dev.livepost.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * The real server as a child process, run from the packaged jar ({@code target/livepost.jar}, built
+ * before the integration tests), optionally as another user and inside given cgroups: what an
+ * in-process {@link TestApp} cannot be. Its output is kept for failure messages. Not thread-safe.
+ */
+public final class ServerProcess implements AutoCloseable {
+    private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
+
+    private final Process process;
+    private final List<String> output = new ArrayList<>();
+    private final CompletableFuture<String> base = new CompletableFuture<>();
+
+    /** What to start, and as whom. */
+    public record Options(
+            Path posts,
+            Path data,
+            Map<String, String> env,
+            long uid,
+            long gid,
+            List<Path> cgroupProcs) {}
+
+    private ServerProcess(Process process) {
+        this.process = process;
+        var reader = new Thread(this::read, "server-process-" + process.pid());
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /**
+     * Starts {@code serve --port 0} and waits until it says where it listens.
+     *
+     * @throws AssertionError with the server's output if it does not within {@code within}
+     */
+    public static ServerProcess start(Options options, Duration within) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path jar = Path.of("target/livepost.jar").toAbsolutePath();
+        if (!Files.isRegularFile(jar)) {
+            throw new AssertionError(jar + " is missing: integration tests run after package");
+        }
+        var script = new StringBuilder();
+        for (Path procs : options.cgroupProcs()) {
+            script.append("echo $$ > '").append(procs).append("' && ");
+        }
+        script.append("exec \"$@\"");
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", script.toString(), "sh"));
+        if (options.uid() >= 0) {
+            command.addAll(
+                    List.of(
+                            "/usr/bin/setpriv",
+                            "--reuid=" + options.uid(),
+                            "--regid=" + options.gid(),
+                            "--clear-groups",
+                            "--inh-caps=-all",
+                            "--"));
+        }
+        command.addAll(
+                List.of(
+                        java,
+                        "-jar",
+                        jar.toString(),
+                        "serve",
+                        "--port",
+                        "0",
+                        "--posts",
+                        options.posts().toString(),
+                        "--data",
+                        options.data().toString()));
+        var pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("LIVEPOST_"));
+        pb.environment().put("LIVEPOST_PRECOMPUTE", "false");
+        pb.environment().putAll(options.env());
+        pb.directory(options.data().toFile());
+        var server = new ServerProcess(pb.start());
+        try {
+            server.base.get(within.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            server.close();
+            throw new AssertionError("the server did not start:\n" + server.output(), e);
+        }
+        return server;
+    }
+
+    private void read() {
+        try (var in =
+                new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                synchronized (output) {
+                    output.add(line);
+                }
+                var m = LISTENING.matcher(line);
+                if (m.find()) {
+                    base.complete(m.group(1));
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone
+        } finally {
+            base.completeExceptionally(new IOException("the server exited"));
+        }
+    }
+
+    /** The server's root URL, e.g. {@code http://127.0.0.1:PORT}. */
+    public String base() {
+        return base.join();
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Everything the server printed so far. */
+    public String output() {
+        synchronized (output) {
+            return String.join("\n", output);
+        }
+    }
+
+    /** Stops the server (and its sandboxes with it) and waits until it has exited. */
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
