@@ -123,14 +123,18 @@ elif ! id -u "$USER_NAME" >/dev/null 2>&1; then
 fi
 
 # Folders: the data folder is the service's own; the jar and posts are root's, read by the service.
-ensure_dir() { # ensure_dir PATH MODE OWNER
-  local p="$R$1"
+ensure_dir() { # ensure_dir PATH MODE OWNER:GROUP (the owner only on a real system, not --root)
+  local p="$R$1" own=()
+  [ -z "$R" ] && own=(-o "${3%%:*}" -g "${3##*:}")
   if [ ! -d "$p" ]; then
-    act "create $1" install -d -m "$2" "$p"
-  elif [ "$(stat -c %a "$p")" != "$2" ]; then
+    local what="mode $2"; [ -z "$R" ] && what="$what, owner $3"
+    act "create $1 ($what)" install -d -m "$2" "${own[@]}" "$p"
+    return
+  fi
+  if [ "$(stat -c %a "$p")" != "$2" ]; then
     act "set the mode of $1 to $2" chmod "$2" "$p"
   fi
-  if [ -z "$R" ] && { [ "$DRY" -eq 1 ] && ! id -u "${3%%:*}" >/dev/null 2>&1 || [ "$(stat -c %U:%G "$p" 2>/dev/null)" != "$3" ]; }; then
+  if [ -z "$R" ] && [ "$(stat -c %U:%G "$p")" != "$3" ]; then
     act "give $1 to $3" chown "$3" "$p"
   fi
 }
