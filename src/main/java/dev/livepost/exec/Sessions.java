@@ -50,6 +50,10 @@ public final class Sessions implements AutoCloseable {
     private final Admission admission;
     private final Map<String, ReaderSession> byToken = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
+
+    /** How long interrupted runs get to end before their sandboxes go, when the server stops. */
+    public static final Duration STOP_INTERRUPT_WAIT = Duration.ofSeconds(2);
+
     private volatile boolean closed;
 
     /**
@@ -364,9 +368,6 @@ public final class Sessions implements AutoCloseable {
         }
         close();
     }
-
-    /** How long interrupted runs get to end before their sandboxes go, when the server stops. */
-    public static final Duration STOP_INTERRUPT_WAIT = Duration.ofSeconds(2);
 
     /** Whether every run in {@code runs} ended within {@code wait}. */
     private static boolean awaitEnd(List<Run> runs, Duration wait) {
