@@ -31,6 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
  * internet.
  */
 class NginxProxyIT {
+    /**
+     * Small, so the limits are reached quickly; the tests that connect from 127.0.0.1 (the trusted
+     * proxy itself, so counted as 127.0.0.1) share its budget and make 2 sessions.
+     */
     private static final int SESSIONS_PER_MINUTE = 3;
 
     @TempDir static Path posts;
@@ -90,6 +94,26 @@ class NginxProxyIT {
         assertThat(all.get(all.size() - 1).name()).isEqualTo("done");
         // The stdout event came before the input was even sent.
         assertThat(first.nanos()).isLessThan(all.get(all.size() - 1).nanos());
+    }
+
+    @Test
+    void theServerAsksProxiesNotToBufferEventStreams() throws Exception {
+        var direct = new ApiClient(app.base());
+        String token = direct.createSession("p/a");
+        var response =
+                app.http()
+                        .send(
+                                app.request("/api/sessions/" + token + "/runs")
+                                        .header("Content-Type", "application/json")
+                                        .header("Accept", "text/event-stream")
+                                        .POST(
+                                                java.net.http.HttpRequest.BodyPublishers.ofString(
+                                                        "{\"code\":\"print(1)\"}"))
+                                        .build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.headers().firstValue("X-Accel-Buffering")).hasValue("no");
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
     }
 
     @Test
