@@ -45,8 +45,9 @@ if [ -z "$ROOTDIR" ] && [ "$DRY" -eq 0 ] && [ "$(id -u)" -ne 0 ]; then
   die "install-service must run as root: sudo ./livepost install-service (or --dry-run to see what it would do)"
 fi
 if [ -z "$JAVA" ]; then JAVA="$(command -v java || true)"; fi
+# Kept as found (/usr/bin/java stays valid across JDK upgrades), but it must be absolute.
+case "$JAVA" in /*) ;; *) JAVA="$(command -v "$JAVA" || true)" ;; esac
 [ -n "$JAVA" ] && [ -x "$JAVA" ] || die "install-service: no java found; give --java PATH"
-JAVA="$(readlink -f "$JAVA")"
 [ -f "$JAR" ] || die "install-service: no jar at $JAR; build it first (./livepost install-service builds it)"
 
 R="${ROOTDIR%/}"

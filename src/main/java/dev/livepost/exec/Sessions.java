@@ -358,7 +358,10 @@ public final class Sessions implements AutoCloseable {
                         .filter(Objects::nonNull)
                         .toList();
         if (!running.isEmpty()) {
-            log.info("stopping: {} runs in progress get up to {} to end", running.size(), grace);
+            log.info(
+                    "stopping: {} runs in progress get up to {} ms to end",
+                    running.size(),
+                    grace.toMillis());
         }
         if (!awaitEnd(running, grace)) {
             var left = running.stream().filter(r -> !r.completion().isDone()).toList();
