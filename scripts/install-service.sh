@@ -54,21 +54,24 @@ R="${ROOTDIR%/}"
 UNIT="$R/etc/systemd/system/livepost.service"
 changed=()
 
-# NoNewPrivileges=yes makes setuid programs powerless, newuidmap among them. Where the livepost
-# user has subordinate uids (/etc/subuid) and newuidmap exists, the server may use them to give
-# each sandbox a uid of its own, so the flag is left off; the sandboxes set no_new_privs for
-# themselves either way.
-subuids=0
-if [ -r "$R/etc/subuid" ] && grep -q "^$USER_NAME:" "$R/etc/subuid" && command -v newuidmap >/dev/null 2>&1; then
-  subuids=1
-fi
-if [ "$subuids" -eq 1 ]; then
-  nnp="# $USER_NAME has subordinate uids in /etc/subuid: newuidmap (setuid) must work to give
-# each sandbox a uid of its own, which NoNewPrivileges=yes would prevent.
+# NoNewPrivileges=yes makes setuid programs powerless, newuidmap and newgidmap among them. Where
+# the livepost user has subordinate ids (/etc/subuid and /etc/subgid) and both are installed, the
+# server uses them to give each sandbox a uid of its own, so the flag is left off; the sandboxes
+# set no_new_privs for themselves either way.
+subids=1
+for f in subuid subgid; do
+  [ -r "$R/etc/$f" ] && grep -q "^$USER_NAME:" "$R/etc/$f" || subids=0
+done
+for tool in newuidmap newgidmap; do
+  command -v "$tool" >/dev/null 2>&1 || subids=0
+done
+if [ "$subids" -eq 1 ]; then
+  nnp="# $USER_NAME has subordinate ids in /etc/subuid and /etc/subgid: newuidmap and newgidmap
+# (setuid) must work to give each sandbox a uid of its own, which NoNewPrivileges=yes prevents.
 NoNewPrivileges=no"
 else
-  nnp="# Without subordinate uids for $USER_NAME (/etc/subuid) nothing here needs setuid; with them,
-# run install-service again and it leaves this off so newuidmap works.
+  nnp="# Without subordinate ids for $USER_NAME (/etc/subuid, /etc/subgid) nothing here needs setuid;
+# add them and run install-service again, and it leaves this off so newuidmap can work.
 NoNewPrivileges=yes"
 fi
 

@@ -11,12 +11,12 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,9 +37,11 @@ class GracefulStopIT {
                 "---\ntitle: t\ndate: 2026-01-01\n---\n::code-runner{id=a}\n```python\nprint(1)\n```\n");
         try (var server =
                 ServerProcess.start(
-                        List.of("--posts", posts.toString(), "--data", data.toString()),
-                        Map.of("LIVEPOST_POOL_SIZE", "2", "LIVEPOST_PRECOMPUTE", "false"))) {
-            var api = new ApiClient("http://127.0.0.1:" + server.port());
+                        new ServerProcess.Options(
+                                posts, data, Map.of("LIVEPOST_POOL_SIZE", "2"), -1, -1, List.of()),
+                        Duration.ofSeconds(90))) {
+            var api = new ApiClient(server.base());
+            int port = URI.create(server.base()).getPort();
             LiveRun waiting =
                     api.start(
                             api.createSession("p/a"),
@@ -55,10 +57,9 @@ class GracefulStopIT {
             ending.awaitStdout("started");
 
             long signalled = System.nanoTime();
-            // SIGTERM through the handle: Process.destroy() would also close our end of its output.
-            server.process().toHandle().destroy();
+            server.terminate(); // SIGTERM
             server.awaitLine("stopping: 2 runs in progress", Duration.ofSeconds(10));
-            assertThat(awaitRefused(server.port(), Duration.ofSeconds(10))).isTrue();
+            assertThat(awaitRefused(port, Duration.ofSeconds(10))).isTrue();
 
             // The run that ends within the grace period ends as it would have.
             List<Sse.Event> ended = ending.events(Duration.ofSeconds(20));
@@ -80,13 +81,12 @@ class GracefulStopIT {
             assertThat(Duration.ofNanos(streamEnded - signalled))
                     .isGreaterThanOrEqualTo(App.STOP_GRACE);
 
-            assertThat(server.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(server.process().exitValue()).as(server.output()).isZero();
+            assertThat(server.awaitExit(Duration.ofSeconds(30))).as(server.output()).hasValue(0);
             Duration took = Duration.ofNanos(System.nanoTime() - signalled);
             System.out.printf("SIGTERM to exit: %d ms%n", took.toMillis());
             // Within the systemd unit's TimeoutStopSec (30 s), with room to spare.
             assertThat(took).isLessThan(App.STOP_GRACE.plus(Duration.ofSeconds(12)));
-            assertThatThrownBy(() -> new Socket("127.0.0.1", server.port()).close())
+            assertThatThrownBy(() -> new Socket("127.0.0.1", port).close())
                     .isInstanceOf(IOException.class);
         }
     }

@@ -106,8 +106,13 @@ class InstallServiceTest {
     @Test
     void withSubordinateUidsNewuidmapIsLeftAbleToWork() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/newuidmap")), "no newuidmap here");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/newgidmap")), "no newgidmap here");
         Files.createDirectories(root.resolve("etc"));
         Files.writeString(root.resolve("etc/subuid"), "livepost:300000:65536\n");
+        // Uids alone are not enough: the server needs both ranges.
+        assertThat(install(root).status()).isZero();
+        assertThat(Files.readString(root.resolve(UNIT)).lines()).contains("NoNewPrivileges=yes");
+        Files.writeString(root.resolve("etc/subgid"), "livepost:300000:65536\n");
         assertThat(install(root).status()).isZero();
         assertThat(Files.readString(root.resolve(UNIT)).lines())
                 .contains("NoNewPrivileges=no")

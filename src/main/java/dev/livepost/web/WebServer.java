@@ -232,6 +232,7 @@ public final class WebServer implements AutoCloseable {
         out.put("executor", sessions.executor().name());
         out.put("executorAvailable", h.available());
         out.put("executorDetail", h.detail());
+        out.putAll(h.facts());
         out.put("sessions", sessions.size());
         return out;
     }
