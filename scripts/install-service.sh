@@ -54,13 +54,43 @@ R="${ROOTDIR%/}"
 UNIT="$R/etc/systemd/system/livepost.service"
 changed=()
 
+act() { # act DESCRIPTION COMMAND...: run it (unless --dry-run) and remember that it changed
+  changed+=("$1")
+  if [ "$DRY" -eq 1 ]; then say "would $1"; else "${@:2}"; say "$1"; fi
+}
+
+# The user.
+if [ -n "$R" ]; then
+  : # a folder, not a system: no user to make
+elif ! id -u "$USER_NAME" >/dev/null 2>&1; then
+  act "create the system user $USER_NAME" \
+    useradd --system --user-group --home-dir "$DATA" --no-create-home --shell /usr/sbin/nologin "$USER_NAME"
+fi
+
+# Subordinate ids: with a range of its own in /etc/subuid and /etc/subgid, the server gives each
+# sandbox a host uid of its own (see the README's security model). useradd --system gives none, so
+# the next free 65536 ids above every range there (and above 100000) are added.
+planned_subids=0
+if [ -z "$R" ] && command -v newuidmap >/dev/null 2>&1 && command -v usermod >/dev/null 2>&1; then
+  for f in subuid subgid; do
+    touch "/etc/$f"
+    if ! grep -q "^$USER_NAME:" "/etc/$f"; then
+      first="$(awk -F: 'BEGIN { m = 100000 } NF == 3 && $2 + $3 > m { m = $2 + $3 } END { print m }' "/etc/$f")"
+      flag="--add-${f}s"
+      act "give $USER_NAME the subordinate ids $first-$((first + 65535)) in /etc/$f" \
+        usermod "$flag" "$first-$((first + 65535))" "$USER_NAME"
+      planned_subids=1
+    fi
+  done
+fi
+
 # NoNewPrivileges=yes makes setuid programs powerless, newuidmap and newgidmap among them. Where
 # the livepost user has subordinate ids (/etc/subuid and /etc/subgid) and both are installed, the
 # server uses them to give each sandbox a uid of its own, so the flag is left off; the sandboxes
 # set no_new_privs for themselves either way.
 subids=1
 for f in subuid subgid; do
-  [ -r "$R/etc/$f" ] && grep -q "^$USER_NAME:" "$R/etc/$f" || subids=0
+  [ "$planned_subids" -eq 1 ] || { [ -r "$R/etc/$f" ] && grep -q "^$USER_NAME:" "$R/etc/$f"; } || subids=0
 done
 for tool in newuidmap newgidmap; do
   command -v "$tool" >/dev/null 2>&1 || subids=0
@@ -100,6 +130,9 @@ ProtectSystem=strict
 ProtectHome=yes
 PrivateTmp=yes
 ReadWritePaths=$DATA
+# Not ProtectKernelTunables, ProtectKernelLogs, ProtectProc or ProcSubset: each covers part of
+# /proc, and the kernel then refuses sandboxes a /proc of their own (bubblewrap and the zygote
+# alike). Not RestrictNamespaces or PrivateUsers either: sandboxes are namespaces.
 # SIGTERM to the server alone: it ends open streams, lets runs finish for 10 s, interrupts the
 # rest, stops its sandboxes and exits 0; whatever is left is killed after TimeoutStopSec.
 KillMode=mixed
@@ -112,19 +145,6 @@ RestartSec=2
 WantedBy=multi-user.target
 UNIT
 )"
-
-act() { # act DESCRIPTION COMMAND...: run it (unless --dry-run) and remember that it changed
-  changed+=("$1")
-  if [ "$DRY" -eq 1 ]; then say "would $1"; else "${@:2}"; say "$1"; fi
-}
-
-# The user.
-if [ -n "$R" ]; then
-  : # a folder, not a system: no user to make
-elif ! id -u "$USER_NAME" >/dev/null 2>&1; then
-  act "create the system user $USER_NAME" \
-    useradd --system --user-group --home-dir "$DATA" --no-create-home --shell /usr/sbin/nologin "$USER_NAME"
-fi
 
 # Folders: the data folder is the service's own; the jar and posts are root's, read by the service.
 ensure_dir() { # ensure_dir PATH MODE OWNER:GROUP (the owner only on a real system, not --root)
