@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -24,6 +25,7 @@ public final class ServerProcess implements AutoCloseable {
 
     private final Process process;
     private final List<String> output = new ArrayList<>();
+    private boolean ended; // guarded by output
     private final CompletableFuture<String> base = new CompletableFuture<>();
 
     /** What to start, and as whom. */
@@ -104,6 +106,7 @@ public final class ServerProcess implements AutoCloseable {
             while ((line = in.readLine()) != null) {
                 synchronized (output) {
                     output.add(line);
+                    output.notifyAll();
                 }
                 var m = LISTENING.matcher(line);
                 if (m.find()) {
@@ -114,6 +117,10 @@ public final class ServerProcess implements AutoCloseable {
             // the process is gone
         } finally {
             base.completeExceptionally(new IOException("the server exited"));
+            synchronized (output) {
+                ended = true;
+                output.notifyAll();
+            }
         }
     }
 
@@ -124,6 +131,48 @@ public final class ServerProcess implements AutoCloseable {
 
     public long pid() {
         return process.pid();
+    }
+
+    /**
+     * Sends {@code SIGTERM}, as systemd or Docker stop a service, and returns at once. Unlike
+     * {@link Process#destroy}, which also closes this end of the server's output, what the server
+     * prints while it stops can still be read ({@link #awaitLine}).
+     */
+    public void terminate() {
+        process.toHandle().destroy();
+    }
+
+    /** The server's exit status, once it exited within {@code within}; else empty. */
+    public OptionalInt awaitExit(Duration within) throws InterruptedException {
+        return process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)
+                ? OptionalInt.of(process.exitValue())
+                : OptionalInt.empty();
+    }
+
+    /**
+     * Waits for the first line of the server's output that matches {@code regex} (anywhere in the
+     * line), from its start on; thread-safe.
+     *
+     * @throws AssertionError with the output when the server exits or time runs out first
+     */
+    public String awaitLine(String regex, Duration within) throws InterruptedException {
+        Pattern p = Pattern.compile(regex);
+        long deadline = System.nanoTime() + within.toNanos();
+        synchronized (output) {
+            for (int seen = 0; ; ) {
+                for (; seen < output.size(); seen++) {
+                    if (p.matcher(output.get(seen)).find()) {
+                        return output.get(seen);
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (ended || left <= 0) {
+                    throw new AssertionError(
+                            "no line matching " + regex + " in:\n" + String.join("\n", output));
+                }
+                output.wait(Math.max(1, left / 1_000_000));
+            }
+        }
     }
 
     /** Everything the server printed so far. */
