@@ -43,6 +43,9 @@ class Cells:
         self.sources = {}
         self.count = 0
         self.running = False
+        # Asked by the SIGINT handler: true when the interrupt must wait (a protocol message is
+        # half written) and will be raised by whoever deferred it.
+        self.defer_interrupt = lambda: False
         self.plt = None
         self.reset_budget()
         builtins.display = self.display
@@ -83,7 +86,7 @@ class Cells:
 
     def on_sigint(self, signum, frame):
         # Only user code is interrupted; a late signal must not break the kernel's own work.
-        if self.running:
+        if self.running and not self.defer_interrupt():
             raise KeyboardInterrupt
 
     def run(self, code, stopped=lambda: False):

@@ -51,17 +51,38 @@ WORK = "/work"
 
 
 class Channel:
-    """The protocol fd; writes from several threads are serialized."""
+    """The protocol fd; writes from several threads are serialized, and each message is written
+    whole: an interrupt of the code (SIGINT to the main thread) that comes while the main thread
+    writes one waits until the message is out. A KeyboardInterrupt in the middle of a large write
+    would lose the message's rest, and the server would take the broken line for a sandbox that
+    breaks its protocol."""
 
     def __init__(self, fd):
         self._out = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
         self._lock = threading.Lock()
+        self._main_writing = False
+        self._deferred = False
+
+    def defer_interrupt(self):
+        """For the SIGINT handler (main thread): true if it must not raise now."""
+        if self._main_writing:
+            self._deferred = True
+            return True
+        return False
 
     def send(self, **msg):
         line = json.dumps(msg, ensure_ascii=False) + "\n"
+        main = threading.current_thread() is threading.main_thread()
         with self._lock:
-            self._out.write(line)
-            self._out.flush()
+            self._main_writing = main
+            try:
+                self._out.write(line)
+                self._out.flush()
+            finally:
+                self._main_writing = False
+        if main and self._deferred:
+            self._deferred = False
+            raise KeyboardInterrupt
 
 
 class PipeForwarder:
@@ -305,6 +326,7 @@ class PipeKernel:
 
         builtins.input = input_with_prompt
         self.cells = Cells(hooks, WORK, max_file_bytes)
+        self.cells.defer_interrupt = self.channel.defer_interrupt
         self.queue = queue.Queue()
         # Which run is where, so an interrupt reaches the run it names. Guarded by lock.
         self.lock = threading.Lock()
