@@ -27,6 +27,7 @@ import java.util.Map;
  * @param zygote whether the local executor forks sandboxes from a warm parent where it can ({@code
  *     LIVEPOST_ZYGOTE}, default true; false: one bubblewrap launch per sandbox)
  * @param precompute whether and how code artifacts are run ahead of readers
+ * @param chat the limits of the {@code /chat} page's conversations with Claude
  */
 public record Config(
         String host,
@@ -42,7 +43,8 @@ public record Config(
         boolean reloadPosts,
         Web web,
         boolean zygote,
-        Precompute precompute) {
+        Precompute precompute,
+        Chat chat) {
 
     public static final String DEFAULT_MODEL = "claude-sonnet-4-5";
 
@@ -178,6 +180,52 @@ public record Config(
         }
     }
 
+    /**
+     * The conversations of the {@code /chat} page (with the {@code anthropic} executor).
+     *
+     * @param skills document skills of every conversation's container ({@code
+     *     LIVEPOST_CHAT_SKILLS}, comma-separated, default none)
+     * @param maxMessages the reader's messages in one conversation ({@code
+     *     LIVEPOST_CHAT_MAX_MESSAGES}, default 20)
+     * @param maxTokens how long a conversation may grow: no new message once Claude's last request
+     *     read and wrote this many tokens ({@code LIVEPOST_CHAT_MAX_TOKENS}, default 100000)
+     * @param messagesPerMinute messages one client address may send a minute, over all its
+     *     conversations ({@code LIVEPOST_CHAT_MESSAGES_PER_MINUTE}, default 10)
+     */
+    public record Chat(
+            List<String> skills, int maxMessages, long maxTokens, int messagesPerMinute) {
+        public Chat {
+            skills = List.copyOf(skills);
+            if (maxMessages < 1) {
+                throw new IllegalArgumentException(
+                        "LIVEPOST_CHAT_MAX_MESSAGES must be 1 or more, not " + maxMessages);
+            }
+            if (maxTokens < 1000) {
+                throw new IllegalArgumentException(
+                        "LIVEPOST_CHAT_MAX_TOKENS must be 1000 or more, not " + maxTokens);
+            }
+            if (messagesPerMinute < 1) {
+                throw new IllegalArgumentException(
+                        "LIVEPOST_CHAT_MESSAGES_PER_MINUTE must be 1 or more, not "
+                                + messagesPerMinute);
+            }
+        }
+
+        static Chat parse(Map<String, String> env) {
+            return new Chat(
+                    splitList(env.getOrDefault("LIVEPOST_CHAT_SKILLS", "")),
+                    integer(
+                            "LIVEPOST_CHAT_MAX_MESSAGES",
+                            env.getOrDefault("LIVEPOST_CHAT_MAX_MESSAGES", "20")),
+                    integer(
+                            "LIVEPOST_CHAT_MAX_TOKENS",
+                            env.getOrDefault("LIVEPOST_CHAT_MAX_TOKENS", "100000")),
+                    integer(
+                            "LIVEPOST_CHAT_MESSAGES_PER_MINUTE",
+                            env.getOrDefault("LIVEPOST_CHAT_MESSAGES_PER_MINUTE", "10")));
+        }
+    }
+
     public Config {
         allowedOrigins = List.copyOf(allowedOrigins);
         if (!executor.equals("local") && !executor.equals("anthropic")) {
@@ -204,7 +252,8 @@ public record Config(
                 reloadPosts,
                 web,
                 zygote,
-                precompute);
+                precompute,
+                chat);
     }
 
     /**
@@ -309,7 +358,8 @@ public record Config(
                 reload,
                 Web.parse(env),
                 zygote.equals("true"),
-                Precompute.parse(env));
+                Precompute.parse(env),
+                Chat.parse(env));
     }
 
     private static long megabytes(String name, Map<String, String> env, long fallback) {
