@@ -33,14 +33,17 @@ public final class Rerun {
                 new StringBuilder(
                         "import os as _os, pathlib as _pl, subprocess as _sp, sys as _sys\n");
         if (artifact.path() != null) {
-            // Written only when it differs: the kernel reports a changed file as the run's output.
+            // Written only when the reader changed it (the editor drops a final newline): the
+            // kernel reports a changed file of its folder as the run's output, which for an edit
+            // is true (Claude's next command runs the reader's version) and otherwise noise.
+            String text = code.endsWith("\n") ? code : code + "\n";
             py.append("_p = _pl.Path(")
                     .append(literal(artifact.path()))
                     .append(")\n")
                     .append("_c = ")
-                    .append(literal(code))
+                    .append(literal(text))
                     .append("\n")
-                    .append("if not _p.is_file() or _p.read_text() != _c:\n")
+                    .append("if not _p.is_file() or _p.read_text().rstrip() != _c.rstrip():\n")
                     .append("    _p.parent.mkdir(parents=True, exist_ok=True)\n")
                     .append("    _p.write_text(_c)\n");
         }
