@@ -265,6 +265,26 @@ class ChatApiIT {
     }
 
     @Test
+    void aConversationTooLongForClaudeToReadAgainTakesNoNewMessage() throws Exception {
+        start(Map.of("LIVEPOST_CHAT_MAX_TOKENS", "1000"));
+        String id = create();
+        message(id, "hello");
+
+        var refused =
+                app.send(
+                        app.request("/api/chat/" + id + "/messages")
+                                .header("Content-Type", "application/json")
+                                .header("Accept", "text/event-stream")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"x\"}")));
+
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(JSON.readTree(refused.body()).path("error").path("code").asText())
+                .isEqualTo("chat_too_long");
+        assertThat(refused.body()).contains("start a new conversation");
+        assertThat(fake.messageBodies()).hasSize(1);
+    }
+
+    @Test
     void whenTheDailyBudgetIsSpentTheAnswerSaysSo() throws Exception {
         start(Map.of("LIVEPOST_ANTHROPIC_DAILY_BUDGET", "1000"));
         String id = create();
