@@ -190,6 +190,8 @@ class ChatIT {
         assertThat(sum.awaitFinished()).isEqualTo("ok");
         // The edited file is saved where Claude wrote it, and said so.
         assertThat(sum.outputText()).startsWith("25\n").contains("step2.py");
+        browser.driver.executeScript("arguments[0].scrollIntoView()", sum.element);
+        browser.screenshot("chat-after-edited-run");
         assertThat(fake.containerIds()).hasSize(1);
 
         // The second answer as a post snippet.
