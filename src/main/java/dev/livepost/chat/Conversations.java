@@ -2,6 +2,7 @@ package dev.livepost.chat;
 
 import dev.livepost.Config;
 import dev.livepost.LivepostException;
+import dev.livepost.exec.EventSink;
 import dev.livepost.exec.Run;
 import dev.livepost.exec.SessionSpec;
 import dev.livepost.exec.Sessions;
@@ -33,7 +34,7 @@ public final class Conversations {
     /** A message's run, with the sink that turns its events into an answer. */
     public record Turn(Run run, Conversation conversation, String question) {
         /** The events of the run as an answer, to {@code out}. */
-        public dev.livepost.exec.EventSink answerTo(AnswerSink out) {
+        public EventSink answerTo(AnswerSink out) {
             return new AnswerStream(conversation, question, out);
         }
     }

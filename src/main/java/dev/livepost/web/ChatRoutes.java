@@ -86,7 +86,7 @@ final class ChatRoutes {
         messages.acquire(clients.of(ctx));
         var turn = conversations.message(id, message);
         try (Run run = turn.run()) {
-            api.stream(ctx, run, stream -> turn.answerTo(new Answer(stream, id)));
+            api.stream(ctx, run, stream -> turn.answerTo(new AnswerEvents(stream, id)));
         }
     }
 
@@ -135,11 +135,11 @@ final class ChatRoutes {
             List<Output> output) {}
 
     /** An answer's events on one event stream. */
-    private static final class Answer implements AnswerSink {
+    private static final class AnswerEvents implements AnswerSink {
         private final EventStream stream;
         private final String conversation;
 
-        Answer(EventStream stream, String conversation) {
+        AnswerEvents(EventStream stream, String conversation) {
             this.stream = stream;
             this.conversation = conversation;
         }
