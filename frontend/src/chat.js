@@ -43,6 +43,8 @@ class Chat {
     for (const turn of this.state.turns) this.renderTurn(turn);
     const q = new URLSearchParams(location.search).get('q');
     if (q && !this.input.value) this.input.value = q;
+    // Once read, the question leaves the address, or every reload would type it in again.
+    if (q !== null) history.replaceState(history.state, '', location.pathname + location.hash);
     this.setBusy(false);
     root.dataset.ready = 'true';
   }

@@ -96,6 +96,24 @@ class AnthropicChatTest extends FakeApiTest {
     }
 
     @Test
+    void claudesWordsReachTheReaderWhileTheAnswerIsStillComing() throws Exception {
+        var s = session(CHAT);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        fake.enqueue(new FakeAnthropic.Hold(release));
+        var sink = new RecordingSink();
+        var answering = java.util.concurrent.CompletableFuture.supplyAsync(() -> run(s, SUM, sink));
+
+        sink.await(e -> e instanceof RunEvent.Text, java.time.Duration.ofSeconds(10));
+        assertThat(sink.text()).startsWith("**Message 1**");
+        assertThat(sink.all(RunEvent.Artifact.class)).isEmpty();
+        assertThat(answering).isNotDone();
+        release.countDown();
+        assertThat(answering.get(30, java.util.concurrent.TimeUnit.SECONDS))
+                .isEqualTo(RunOutcome.ok());
+        assertThat(sink.all(RunEvent.Artifact.class)).hasSize(1);
+    }
+
+    @Test
     void theReadersCodeRunsInTheConversationsContainer() {
         var s = session(CHAT);
         run(s, SAVE, new RecordingSink());

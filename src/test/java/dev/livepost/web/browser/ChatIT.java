@@ -134,10 +134,10 @@ class ChatIT {
     void aReaderHoldsAConversationRerunsAndEditsClaudesCodeAndCopiesAnAnswerIntoAPost()
             throws Exception {
         // A post links into chat with a prepared question.
+        browser.driver.get(app.base() + "/chat");
+        browser.driver.executeScript("sessionStorage.clear()");
         browser.driver.get(
                 app.base() + "/chat?q=" + URLEncoder.encode(SAVE, StandardCharsets.UTF_8));
-        browser.driver.executeScript("sessionStorage.clear()");
-        browser.driver.navigate().refresh();
         assertThat(chat().findElement(By.cssSelector("textarea")).getAttribute("value"))
                 .isEqualTo(SAVE);
         WebElement first = send(1);
