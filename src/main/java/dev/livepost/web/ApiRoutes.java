@@ -159,10 +159,19 @@ final class ApiRoutes {
                             : "Give the code as {\"code\":\"...\"}.");
         }
         requireEventStream(ctx);
-        runs.acquire(clients.of(ctx));
+        countRun(ctx);
         try (Run run = sessions.start(token, source)) {
             stream(ctx, run, stream -> stream);
         }
+    }
+
+    /**
+     * Counts a run against its client's runs a minute.
+     *
+     * @throws LivepostException 429 past them
+     */
+    void countRun(Context ctx) {
+        runs.acquire(clients.of(ctx));
     }
 
     /** Runs stream as Server-Sent Events: a request that does not accept them gets 406. */

@@ -98,6 +98,7 @@ final class ChatRoutes {
                     "missing_code", "Give the code as {\"code\":\"...\"}.");
         }
         ApiRoutes.requireEventStream(ctx);
+        api.countRun(ctx); // a re-run is a run like a post's: it counts the same way
         try (Run run = conversations.rerun(id, ctx.pathParam("artifact"), code)) {
             api.stream(ctx, run, stream -> stream);
         }
