@@ -1,18 +1,27 @@
 """Livepost's zygote: one warm interpreter per server from which each sandbox is a fork().
 
-Appended to the local kernel (cell.py + local.py, see KernelScripts.java) and run by the server as
-root with the sandbox's environment and nothing else, from the bootstrap in Zygote.java (so that
+Appended to the local kernel (cell.py + local.py, see KernelScripts.java) and run by the server
+with the sandbox's environment and nothing else, from the bootstrap in Zygote.java (so that
 neither its command line nor its environment, which every child inherits and shows as
 /proc/1/cmdline and /proc/1/environ, names anything of the server). It imports numpy, pandas and
 matplotlib once, freezes its heap (gc.freeze(), so no collection dirties the shared pages) and
 then serves the server, one JSON object per line:
 
   server -> zygote (stdin):  config {seccomp(base64)|null, passwd, group, kernel, disk, maxFile,
-                                     env, etc}   (once, first)
+                                     env, etc, userns|null}   (once, first)
                              spawn {id, uid, cgroups: [cgroup.procs paths], rlimits: {name: n}}
                              opened {id}   (the server has opened the child's pipes; see below)
-  zygote -> server (stdout): ready | spawned {id, pid, fds: [stdin, stdout, stderr]}
+  zygote -> server (stdout): ready {pid} | spawned {id, pid, fds: [stdin, stdout, stderr]}
                              | failed {id, error} | exit {pid, status}
+
+Pids in messages are host pids. A server that is not root gives `userns`: the zygote then first
+makes a user namespace where it is root, with 0 mapped to the server's uid and, where the server's
+user has subordinate ids, 1..n mapped to those (written by newuidmap/newgidmap, which check
+/etc/subuid and /etc/subgid; without them only the server's own id is mapped, and every sandbox
+runs as the server's uid), and a pid namespace of that user namespace, whose pid 1 is the zygote
+from then on (the process the server started only waits for it): setns() to a pid namespace needs
+root in the user namespace that owns it. Everything below then happens as "root" in the zygote's
+user namespace instead of the host's, with the same steps.
 
 A spawn makes three pipes. The child keeps its ends as its fds 0, 1, 2; the server opens the other
 ends through /proc/<zygote>/fd/<n> (root may), says `opened`, and the zygote closes its copies,
@@ -163,7 +172,9 @@ def _touch(path, mode=0o644):
 class Zygote:
     def __init__(self):
         self.config = None
-        self.sandboxes = {}  # host pid of each live sandbox's pid 1 -> its cgroup folders
+        self.nested = False  # in a user and pid namespace of its own (the server is not root)
+        self.shared_uid = False  # every sandbox has the server's uid
+        self.sandboxes = {}  # pid of each live sandbox's pid 1 -> (its host pid, cgroup folders)
         self.pending = {}  # spawn id -> the server's ends, until it has opened them
 
     def send(self, **msg):
@@ -174,13 +185,20 @@ class Zygote:
     def start(self):
         # No PR_SET_PDEATHSIG: it follows the server's thread that started the zygote, not the
         # server. The server's death closes stdin, and the zygote then ends with its sandboxes.
+        self.config = json.loads(self._line())
+        userns = self.config.get("userns")
+        if userns:
+            _enter_zygote_namespaces(userns)
+            self.nested = True
+            self.shared_uid = not userns.get("newuidmap")
+        # The host's /proc is mounted here: /proc/self names the host pid.
+        self.host_pid = int(os.readlink("/proc/self"))
         self.pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY)
         # A mount namespace of its own with a private /tmp: matplotlib's font cache (MPLCONFIGDIR
         # is /tmp/mpl, as in the sandbox) is built there and never on the host.
         _check(_libc.unshare(CLONE_NEWNS), "unshare mount namespace")
         mount(None, "/", None, MS_REC | MS_PRIVATE)
         mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=16m")
-        self.config = json.loads(self._line())
         with open("/proc/sys/kernel/cap_last_cap") as f:
             self.cap_last = int(f.read())
         self.seccomp = (base64.b64decode(self.config["seccomp"])
@@ -198,7 +216,7 @@ class Zygote:
         gc.collect()
         gc.freeze()
         _collapse_heap()
-        self.send(type="ready")
+        self.send(type="ready", pid=self.host_pid)
 
     def _line(self):
         line = b""
@@ -250,8 +268,8 @@ class Zygote:
             if pid == 0:
                 return
             if pid in self.sandboxes:
-                del self.sandboxes[pid]
-                self.send(type="exit", pid=pid, status=os.waitstatus_to_exitcode(status))
+                host_pid, _ = self.sandboxes.pop(pid)
+                self.send(type="exit", pid=host_pid, status=os.waitstatus_to_exitcode(status))
 
     def shutdown(self):
         """The server is gone: every sandbox ends with the zygote. An idle one is frozen, and a
@@ -262,7 +280,7 @@ class Zygote:
                 os.kill(pid, signal.SIGKILL)  # pid 1 of a namespace: the whole namespace dies
             except OSError:
                 pass
-        for folders in self.sandboxes.values():
+        for _, folders in self.sandboxes.values():
             for folder in folders:
                 for name, value in (("cgroup.kill", "1"), ("freezer.state", "THAWED"),
                                     ("cgroup.freeze", "0")):
@@ -278,26 +296,110 @@ class Zygote:
         undoes the previous spawn's. The zygote learns the host pid from fork() and answers at
         once; the child builds the rest in parallel with the next spawn."""
         pipes = [os.pipe() for _ in range(3)]
+        # A nested zygote sees its children by the pids of its own pid namespace; each child says
+        # its host pid (/proc is the host's until the child mounts its own) through this pipe.
+        told = os.pipe() if self.nested else None
         try:
             _check(_libc.setns(self.pid_ns, CLONE_NEWPID), "setns to the zygote's pid namespace")
             _check(_libc.unshare(CLONE_NEWPID), "unshare the pid namespace")
             pid = os.fork()
         except (OSError, SetupError) as e:
-            for r, w in pipes:
+            for r, w in pipes + ([told] if told else []):
                 os.close(r)
                 os.close(w)
             self.send(type="failed", id=msg["id"], error="cannot fork a sandbox: %s" % e)
             return
         if pid == 0:
+            if told:
+                os.close(told[0])
+                os.write(told[1], os.readlink("/proc/self").encode())
+                os.close(told[1])
             # Unwinds the zygote's loop (see zygote_main): the child keeps none of its frames.
             raise _Forked(msg, (pipes[0][0], pipes[1][1], pipes[2][1]))
+        host_pid = pid
+        if told:
+            os.close(told[1])
+            said = os.read(told[0], 32)
+            os.close(told[0])
+            host_pid = int(said) if said else -1
         child_ends = (pipes[0][0], pipes[1][1], pipes[2][1])
         server_ends = (pipes[0][1], pipes[1][0], pipes[2][0])
         for fd in child_ends:
             os.close(fd)
-        self.sandboxes[pid] = [os.path.dirname(p) for p in msg.get("cgroups", [])]
+        if host_pid < 0:
+            for fd in server_ends:
+                os.close(fd)
+            self.send(type="failed", id=msg["id"], error="a sandbox died before saying its pid")
+            return
+        self.sandboxes[pid] = (host_pid, [os.path.dirname(p) for p in msg.get("cgroups", [])])
         self.pending[msg["id"]] = server_ends
-        self.send(type="spawned", id=msg["id"], pid=pid, fds=list(server_ends))
+        self.send(type="spawned", id=msg["id"], pid=host_pid, fds=list(server_ends))
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _enter_zygote_namespaces(userns):
+    """For a server that is not root: a user namespace where this process is root, and a pid
+    namespace of it whose pid 1 goes on as the zygote; the process the server started stays
+    behind only to wait for it (and to end as it ends), so the server's handle stays right."""
+    helper = None
+    if userns.get("newuidmap"):
+        # newuidmap writes the map of another process, after it has made its user namespace: a
+        # helper forked before the unshare waits for the word, maps its parent, and ends.
+        ready_r, ready_w = os.pipe()
+        helper = os.fork()
+        if helper == 0:
+            try:
+                os.close(ready_w)
+                os.read(ready_r, 1)
+                target = str(os.getppid())
+                for tool, key in (("newuidmap", "uidMap"), ("newgidmap", "gidMap")):
+                    path = userns[tool]
+                    pid = os.posix_spawn(path, [path, target] + [str(n) for n in userns[key]],
+                                         {"PATH": "/usr/bin:/bin"})
+                    if os.waitpid(pid, 0)[1] != 0:
+                        os._exit(1)
+                os._exit(0)
+            except BaseException:
+                traceback.print_exc()
+                os._exit(1)
+        os.close(ready_r)
+    # The kernel caps the processes of this user namespace and all below it, counted with the
+    # server's own threads, at this process's RLIMIT_NPROC when the namespace is made: lower than
+    # the server's, so that sandboxes together cannot take the server's last processes.
+    nproc = int(userns["nproc"])
+    if nproc < resource.getrlimit(resource.RLIMIT_NPROC)[0]:
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    _check(_libc.unshare(CLONE_NEWUSER), "unshare the zygote's user namespace")
+    if helper:
+        os.write(ready_w, b"m")
+        os.close(ready_w)
+        if os.waitpid(helper, 0)[1] != 0:
+            raise SetupError("newuidmap/newgidmap refused the server's subordinate ids"
+                             " (see /etc/subuid and /etc/subgid)")
+    else:
+        write_file("/proc/self/uid_map", "%d %d %d\n" % tuple(userns["uidMap"]))
+        write_file("/proc/self/setgroups", "deny")
+        write_file("/proc/self/gid_map", "%d %d %d\n" % tuple(userns["gidMap"]))
+    # The server opens the pipes of each sandbox through /proc/<zygote>/fd.
+    prctl(PR_SET_DUMPABLE, 1)
+    _check(_libc.unshare(CLONE_NEWPID), "unshare the zygote's pid namespace")
+    inner = os.fork()
+    if inner != 0:
+        null = os.open("/dev/null", os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        while True:
+            try:
+                status = os.waitpid(inner, 0)[1]
+                break
+            except InterruptedError:
+                continue
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    # Its parent waits for nothing else: when the server kills it, the zygote and every sandbox
+    # (in pid namespaces below this one) go with it.
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _warm():
@@ -367,7 +469,8 @@ def _fail(fd, text):
 
 
 def sandbox_init(zygote, msg, pipes):
-    """Pid 1 of the sandbox's new pid namespace, still root in the host's user namespace: joins
+    """Pid 1 of the sandbox's new pid namespace, still root in the zygote's user namespace (the
+    host's, or its own when the server is not root): joins
     the sandbox's limits, makes the namespaces whose setup needs the host's root (mount, network,
     IPC, UTS, cgroup; /proc for the new pid namespace is mounted here, as only root may), becomes
     the sandbox's host uid, enters a user namespace of its own, forks the kernel (pid 2) and stays
@@ -383,12 +486,14 @@ def sandbox_init(zygote, msg, pipes):
         # "0" is the writer itself: its pid in this pid namespace (1) means another process to
         # the host.
         write_file(procs, "0")
-    for name, value in msg.get("rlimits", {}).items():
+    rlimits = dict(msg.get("rlimits", {}))
+    nproc = rlimits.pop("nproc", None)
+    for name, value in rlimits.items():
         limit = getattr(resource, "RLIMIT_" + name.upper())
         resource.setrlimit(limit, (value, value))
     host_id = int(msg["uid"])
     msg.clear()
-    if host_id <= 0:
+    if host_id <= 0 and not zygote.shared_uid:
         raise SetupError("no host uid of the sandbox's own")
 
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
@@ -403,13 +508,20 @@ def sandbox_init(zygote, msg, pipes):
     _loopback_up()
     socket.sethostname("sandbox")
 
-    os.setgroups([])
+    if not zygote.shared_uid:  # without subordinate ids, setgroups() is denied in the namespace
+        os.setgroups([])
     os.setresgid(host_id, host_id, host_id)
     os.setresuid(host_id, host_id, host_id)
     # Changing uids made the process non-dumpable, which would make its /proc files (uid_map)
     # root's; it has no capability left on the host to protect.
     prctl(PR_SET_DUMPABLE, 1)
     _enter_user_namespace(host_id)
+    if nproc is not None:
+        # The kernel counts a process against its uid in its user namespace and in each one
+        # above, each level capped by the RLIMIT_NPROC its namespace was made with. Set between
+        # the two namespaces, the cap applies to this sandbox's processes alone, even where every
+        # sandbox has the same host uid (a server that is not root and has no subordinate ids).
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
     # A second one, as bubblewrap nests one: its uid_map says 1000 is 1000, so nothing in the
     # sandbox shows the host uid. Pid 1 and the kernel share it, so that code may look at pid 1
     # as at any process of its own.

@@ -25,11 +25,15 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Wires Livepost together from one {@link Config}: blog, executor, sessions, web server. */
 public final class App implements AutoCloseable {
+    /** How long runs in progress get to end by themselves when the server is stopped. */
+    public static final Duration STOP_GRACE = Duration.ofSeconds(10);
+
     private static final Logger log = LoggerFactory.getLogger(App.class);
 
     private final Config config;
@@ -40,6 +44,7 @@ public final class App implements AutoCloseable {
     private final Precomputer precomputer;
     private final JvmGcMetrics gcMetrics;
     private int port = -1;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     public App(Config config) {
         this.config = config;
@@ -137,8 +142,25 @@ public final class App implements AutoCloseable {
         return config;
     }
 
+    /**
+     * Stops gracefully, as on {@code SIGTERM}: no new connection is accepted and no new session or
+     * run, runs in progress get up to {@code grace} to end (their streams then end as usual), the
+     * rest are interrupted and their streams end with the {@code error} {@code server_stopping};
+     * then everything is closed as by {@link #close}. Blocks until then (about {@code grace} plus 7
+     * s at most).
+     */
+    public void stop(Duration grace) {
+        precomputer.close(); // the server's own runs: nobody waits for them
+        web.stopAccepting();
+        sessions.stop(grace);
+        close();
+    }
+
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         // Runs end first (their streams get their last event), then the server stops: a stream
         // still open when Jetty stops makes Javalin loop on the recycled response.
         precomputer.close();

@@ -60,6 +60,20 @@ public final class Main {
         }
     }
 
+    /**
+     * SIGTERM is how systemd, Docker and Kubernetes ask a service to stop: the JVM would run the
+     * shutdown hook (the graceful stop) and then exit 143, which they count as a failure. Exiting
+     * through {@link System#exit} with 0 runs the same hook and reports a clean stop. SIGINT
+     * (Ctrl-C) keeps the JVM's way.
+     */
+    private static void exitZeroOnSigterm() {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> System.exit(0));
+        } catch (IllegalArgumentException e) {
+            // No SIGTERM here (not a POSIX system): the JVM's default stays.
+        }
+    }
+
     private static void serve(Config config) throws InterruptedException {
         var app = new App(config);
         var stopped = new CountDownLatch(1);
@@ -67,10 +81,11 @@ public final class Main {
                 .addShutdownHook(
                         new Thread(
                                 () -> {
-                                    app.close();
+                                    app.stop(App.STOP_GRACE);
                                     stopped.countDown();
                                 },
                                 "livepost-shutdown"));
+        exitZeroOnSigterm();
         int port = app.start();
         String shownHost = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
         System.out.println("listening on http://" + shownHost + ":" + port);

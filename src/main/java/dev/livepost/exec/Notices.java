@@ -39,6 +39,11 @@ final class Notices {
                 + (replaysSetup ? ". The artifact's setup code runs again first." : ".");
     }
 
+    static String serverStopping() {
+        return "The server is stopping or restarting, so this run was stopped before it ended;"
+                + " run it again in a moment (earlier state is gone).";
+    }
+
     static String timedOut(Duration timeout) {
         return "The run passed its time limit of " + seconds(timeout) + " and was interrupted.";
     }

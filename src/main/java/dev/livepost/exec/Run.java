@@ -23,6 +23,7 @@ public final class Run implements AutoCloseable {
     private final CompletableFuture<RunEvent> completion = new CompletableFuture<>();
     private final AtomicBoolean began = new AtomicBoolean();
     private volatile boolean interrupted;
+    private volatile boolean stoppedByServer;
     private final AtomicLong stdinBytes = new AtomicLong();
 
     /**
@@ -96,6 +97,20 @@ public final class Run implements AutoCloseable {
         if (session.current() == this && backend != null) {
             backend.interrupt(id);
         }
+    }
+
+    /**
+     * Stops the run because the server is stopping: as {@link #interrupt}, and its stream then ends
+     * with the {@code error} {@code server_stopping} whatever the code did.
+     */
+    void stopForShutdown() {
+        stoppedByServer = true;
+        interrupt();
+    }
+
+    /** Whether the server stopped this run on its way down. */
+    boolean stoppedByServer() {
+        return stoppedByServer;
     }
 
     /**

@@ -60,6 +60,10 @@ final class SessionRuns {
                     new RunEvent.Error(
                             "internal_error", "The run failed on the server: " + e.getMessage());
         }
+        if (run.stoppedByServer()) {
+            // However the code took its interrupt (or its sandbox's end), the reader learns why.
+            last = new RunEvent.Error("server_stopping", Notices.serverStopping());
+        }
         Timer.builder("livepost_run_duration")
                 .tag("executor", executor.name())
                 .publishPercentileHistogram()

@@ -50,6 +50,10 @@ public final class Sessions implements AutoCloseable {
     private final Admission admission;
     private final Map<String, ReaderSession> byToken = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
+
+    /** How long interrupted runs get to end before their sandboxes go, when the server stops. */
+    public static final Duration STOP_INTERRUPT_WAIT = Duration.ofSeconds(2);
+
     private volatile boolean closed;
 
     /**
@@ -346,6 +350,51 @@ public final class Sessions implements AutoCloseable {
         }
         s.discardFiles();
         admission.roomMayHaveFreed();
+    }
+
+    /**
+     * Stops gracefully: new sessions and runs are refused at once (503), runs in progress get up to
+     * {@code grace} to end by themselves, then the rest are interrupted, each stream ending with
+     * the {@code error} {@code server_stopping}; then as {@link #close}. Blocks for at most {@code
+     * grace} plus {@link #STOP_INTERRUPT_WAIT} plus {@code close}'s own wait.
+     */
+    public void stop(Duration grace) {
+        closed = true;
+        var running =
+                byToken.values().stream()
+                        .map(ReaderSession::current)
+                        .filter(Objects::nonNull)
+                        .toList();
+        if (!running.isEmpty()) {
+            log.info(
+                    "stopping: {} runs in progress get up to {} ms to end",
+                    running.size(),
+                    grace.toMillis());
+        }
+        if (!awaitEnd(running, grace)) {
+            var left = running.stream().filter(r -> !r.completion().isDone()).toList();
+            log.info("stopping: interrupting {} runs still in progress", left.size());
+            left.forEach(Run::stopForShutdown);
+            awaitEnd(left, STOP_INTERRUPT_WAIT);
+        }
+        close();
+    }
+
+    /** Whether every run in {@code runs} ended within {@code wait}. */
+    private static boolean awaitEnd(List<Run> runs, Duration wait) {
+        try {
+            CompletableFuture.allOf(
+                            runs.stream().map(Run::completion).toArray(CompletableFuture[]::new))
+                    .get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a run's completion never fails", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /**

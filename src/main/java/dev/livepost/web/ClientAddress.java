@@ -4,16 +4,31 @@ import io.javalin.http.Context;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
  * Who a request comes from, for per-client limits: the peer address, unless the peer is a trusted
- * proxy ({@code LIVEPOST_TRUSTED_PROXIES}); then the right-most address in {@code X-Forwarded-For}
- * that is not itself a trusted proxy. A header from an untrusted peer is ignored, so nobody can
- * choose their own address by forging it. Immutable and thread-safe.
+ * proxy ({@code LIVEPOST_TRUSTED_PROXIES}); then the right-most hop of {@code X-Forwarded-For}, or
+ * where a request has none, of the RFC 7239 {@code Forwarded} header ({@code for=}), that is not
+ * itself a trusted proxy. Headers from an untrusted peer are ignored, so nobody can choose their
+ * own address by forging one.
+ *
+ * <p>{@code X-Forwarded-For} wins when both are present because it is what nginx, Caddy, HAProxy
+ * and most load balancers write, and none of them removes a {@code Forwarded} header the client
+ * sent: believing {@code Forwarded} first would let any reader behind such a proxy name its own
+ * address. A proxy that writes only {@code Forwarded} must drop the client's {@code
+ * X-Forwarded-For}.
+ *
+ * <p>A hop that is not an IP address ({@code unknown}, an obfuscated {@code _id}, garbage) ends the
+ * walk: it is the client (cut to 64 characters), since whatever lies left of it was written by the
+ * client and is no better. Ports are dropped, so a client is one address whatever its source port.
+ * Immutable and thread-safe.
  */
 public final class ClientAddress {
     static final String SETTING = "LIVEPOST_TRUSTED_PROXIES";
+    private static final int MAX_ID = 64;
 
     private final List<Range> trusted;
 
@@ -36,7 +51,41 @@ public final class ClientAddress {
 
     /** The client address of a request; what per-client limits count by. */
     public String of(Context ctx) {
-        return of(ctx.req().getRemoteAddr(), ctx.header("X-Forwarded-For"));
+        return of(
+                ctx.req().getRemoteAddr(),
+                joined(ctx, "X-Forwarded-For"),
+                joined(ctx, "Forwarded"));
+    }
+
+    /**
+     * The scheme the browser used, as a trusted proxy tells it ({@code X-Forwarded-Proto}, else the
+     * {@code proto=} of the {@code Forwarded} hop the client was taken from), or null.
+     */
+    public String forwardedProto(Context ctx) {
+        String peer = ctx.req().getRemoteAddr();
+        if (!isTrusted(peer)) {
+            return null;
+        }
+        String xfp = ctx.header("X-Forwarded-Proto");
+        if (xfp != null) {
+            return xfp.split(",", 2)[0].trim();
+        }
+        String forwarded = joined(ctx, "Forwarded");
+        if (forwarded == null || joined(ctx, "X-Forwarded-For") != null) {
+            return null;
+        }
+        var hops = ForwardedHeader.parse(forwarded);
+        int i = clientHop(hops.stream().map(ForwardedHeader.Element::node).toList());
+        return i < 0 ? null : hops.get(i).proto();
+    }
+
+    /** Every line of a header joined with commas, as HTTP lists are; null when absent. */
+    private static String joined(Context ctx, String header) {
+        var lines = ctx.req().getHeaders(header);
+        if (lines == null || !lines.hasMoreElements()) {
+            return null;
+        }
+        return String.join(",", Collections.list(lines));
     }
 
     /**
@@ -44,26 +93,89 @@ public final class ClientAddress {
      * @param forwardedFor the {@code X-Forwarded-For} header, or null
      */
     String of(String peer, String forwardedFor) {
-        if (forwardedFor == null || !isTrusted(peer)) {
+        return of(peer, forwardedFor, null);
+    }
+
+    /**
+     * @param peer the address the connection comes from
+     * @param forwardedFor the {@code X-Forwarded-For} header, or null
+     * @param forwarded the {@code Forwarded} header, or null
+     */
+    String of(String peer, String forwardedFor, String forwarded) {
+        if ((forwardedFor == null && forwarded == null) || !isTrusted(peer)) {
             return peer;
         }
-        String[] hops = forwardedFor.split(",");
-        for (int i = hops.length - 1; i >= 0; i--) {
-            String hop = hops[i].trim();
+        List<String> hops =
+                forwardedFor != null
+                        ? Arrays.asList(forwardedFor.split(",", -1))
+                        : ForwardedHeader.parse(forwarded).stream()
+                                .map(ForwardedHeader.Element::node)
+                                .toList();
+        int i = clientHop(hops);
+        if (i < 0) {
+            return peer;
+        }
+        String hop = hops.get(i) == null ? "unknown" : hops.get(i).trim();
+        String address = address(hop);
+        if (address != null) {
+            return address;
+        }
+        // Not an address: "unknown", an obfuscated id, or garbage a proxy passed on.
+        return hop.length() > MAX_ID ? hop.substring(0, MAX_ID) : hop;
+    }
+
+    /**
+     * The index of the client among {@code hops} (left to right, null for a hop that named none):
+     * the right-most that is not a trusted proxy, the left-most when all are; -1 when there is no
+     * hop at all (blank entries are no hops).
+     */
+    private int clientHop(List<String> hops) {
+        int leftMost = -1;
+        for (int i = hops.size() - 1; i >= 0; i--) {
+            String hop = hops.get(i) == null ? "unknown" : hops.get(i).trim();
             if (hop.isEmpty()) {
                 continue;
             }
-            if (literal(hop) == null) {
-                // Garbage a proxy passed on: what it says further left is no better.
-                return hop.length() > 64 ? hop.substring(0, 64) : hop;
-            }
-            if (!isTrusted(hop)) {
-                return hop;
+            leftMost = i;
+            String address = address(hop);
+            if (address == null || !isTrusted(address)) {
+                return i;
             }
         }
         // Every hop is a proxy of ours: the request started at the left-most one.
-        String first = hops.length == 0 ? "" : hops[0].trim();
-        return first.isEmpty() ? peer : first;
+        return leftMost;
+    }
+
+    /**
+     * The IP literal of a node, without brackets or port ({@code 192.0.2.1:80}, {@code
+     * [2001:db8::1]:443}, {@code 2001:db8::1}), or null when it is none.
+     */
+    static String address(String node) {
+        String n = node.trim();
+        String literal;
+        if (n.startsWith("[")) {
+            int close = n.indexOf(']');
+            if (close < 0 || !(close == n.length() - 1 || isPort(n.substring(close + 1)))) {
+                return null;
+            }
+            literal = n.substring(1, close);
+            if (!literal.contains(":")) {
+                return null;
+            }
+        } else {
+            int colon = n.indexOf(':');
+            boolean v4WithPort = colon > 0 && colon == n.lastIndexOf(':');
+            if (v4WithPort && !isPort(n.substring(colon))) {
+                return null;
+            }
+            literal = v4WithPort ? n.substring(0, colon) : n;
+        }
+        return literal(literal) == null ? null : literal;
+    }
+
+    /** {@code :N} with N a port number (RFC 7239 also allows an obfuscated {@code :_port}). */
+    private static boolean isPort(String s) {
+        return s.matches(":(\\d{1,5}|_[A-Za-z0-9._-]{1,64})");
     }
 
     /** Whether {@code address} is one of the trusted proxies. */

@@ -20,8 +20,8 @@ final class CrossSite {
     private final ClientAddress clients;
 
     /**
-     * @param clients tells whether the peer is a trusted proxy, whose {@code X-Forwarded-Proto}
-     *     then names the scheme the browser used
+     * @param clients tells the scheme the browser used when the peer is a trusted proxy ({@code
+     *     X-Forwarded-Proto} or {@code Forwarded: proto=})
      */
     CrossSite(List<String> allowedOrigins, ClientAddress clients) {
         this.any = allowedOrigins.contains("*");
@@ -75,9 +75,9 @@ final class CrossSite {
             return null;
         }
         String scheme = ctx.scheme();
-        String proto = ctx.header("X-Forwarded-Proto");
-        if (proto != null && clients.isTrusted(ctx.req().getRemoteAddr())) {
-            scheme = proto.split(",", 2)[0].trim();
+        String proto = clients.forwardedProto(ctx);
+        if (proto != null && !proto.isEmpty()) {
+            scheme = proto;
         }
         return normalize(scheme + "://" + host.trim());
     }

@@ -23,6 +23,7 @@ import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
@@ -218,6 +219,23 @@ public final class WebServer implements AutoCloseable {
         return app.port();
     }
 
+    /**
+     * Closes the listening socket: new connections are refused (a proxy in front answers 502 or
+     * tries another upstream), while open ones, and the event streams on them, go on until {@link
+     * #close}. Non-blocking; idempotent.
+     */
+    public void stopAccepting() {
+        for (Connector c : app.jettyServer().server().getConnectors()) {
+            if (c instanceof NetworkConnector n) {
+                try {
+                    n.close();
+                } catch (RuntimeException e) {
+                    log.warn("closing the listening socket failed", e);
+                }
+            }
+        }
+    }
+
     private Map<String, Object> health(Sessions sessions) {
         var h = sessions.executor().health();
         var out = new LinkedHashMap<String, Object>();
@@ -225,6 +243,7 @@ public final class WebServer implements AutoCloseable {
         out.put("executor", sessions.executor().name());
         out.put("executorAvailable", h.available());
         out.put("executorDetail", h.detail());
+        out.putAll(h.facts());
         out.put("sessions", sessions.size());
         return out;
     }

@@ -699,6 +699,60 @@ class SessionsTest {
     }
 
     @Test
+    void stopLetsRunsEndWithinTheGraceThenStopsTheRestWithServerStopping() throws Exception {
+        var release = new CountDownLatch(1);
+        var started = new CountDownLatch(2);
+        executor.script =
+                (code, sink) -> {
+                    started.countDown();
+                    try {
+                        if (code.equals("ends")) {
+                            release.await();
+                            return RunOutcome.ok();
+                        }
+                        // Ignores the interrupt, as code in a tight loop may: ends with its
+                        // sandbox.
+                        executor.closing.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return new RunOutcome.Failed("session_closed", "closed");
+                };
+        var ending = new Collected();
+        var stuck = new Collected();
+        Run endingRun = sessions.start(open(), "ends");
+        Run stuckRun = sessions.start(open(), "stuck");
+        CompletableFuture.runAsync(() -> endingRun.stream(ending));
+        CompletableFuture.runAsync(() -> stuckRun.stream(stuck));
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+
+        Duration grace = Duration.ofMillis(300);
+        long begin = System.nanoTime();
+        var stopping = CompletableFuture.runAsync(() -> sessions.stop(grace));
+        release.countDown();
+        stopping.get(15, TimeUnit.SECONDS);
+        Duration took = Duration.ofNanos(System.nanoTime() - begin);
+
+        synchronized (ending) {
+            assertThat(ending.closed).isTrue();
+            assertThat(ending.events).last().isInstanceOf(RunEvent.Done.class);
+        }
+        synchronized (stuck) {
+            assertThat(stuck.closed).isTrue();
+            assertThat(stuck.events)
+                    .last()
+                    .isInstanceOfSatisfying(
+                            RunEvent.Error.class,
+                            e -> assertThat(e.code()).isEqualTo("server_stopping"));
+        }
+        assertThat(executor.interrupts).hasValue(1); // the stuck run only
+        assertThat(took).isGreaterThanOrEqualTo(grace.plus(Sessions.STOP_INTERRUPT_WAIT));
+        assertThatThrownBy(() -> sessions.create(SPEC, List.of(), null, "client"))
+                .isInstanceOfSatisfying(
+                        LivepostException.class, e -> assertThat(e.status()).isEqualTo(503));
+    }
+
+    @Test
     void nextRunMayStartAsSoonAsDoneArrives() {
         String token = open();
         var second = new Collected();

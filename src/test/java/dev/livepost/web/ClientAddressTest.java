@@ -44,7 +44,7 @@ class ClientAddressTest {
     @Test
     void ipv6ProxiesAndBracketsAreUnderstood() {
         assertThat(proxies.of("fd12:3456::1", "2001:db8::2")).isEqualTo("2001:db8::2");
-        assertThat(proxies.of("::1", "[2001:db8::3]")).isEqualTo("[2001:db8::3]");
+        assertThat(proxies.of("::1", "[2001:db8::3]")).isEqualTo("2001:db8::3");
         assertThat(proxies.of("fe80::1", "2001:db8::2")).isEqualTo("fe80::1");
         assertThat(proxies.isTrusted("::ffff:10.1.1.1")).isTrue(); // IPv4-mapped
     }
@@ -64,6 +64,94 @@ class ClientAddressTest {
     void whenEveryHopIsTrustedTheLeftMostIsTheClient() {
         assertThat(proxies.of("10.0.0.5", "10.0.0.1, 10.0.0.2")).isEqualTo("10.0.0.1");
         assertThat(proxies.of("10.0.0.5", " , ")).isEqualTo("10.0.0.5");
+    }
+
+    @Test
+    void behindATrustedProxyTheForwardedHeaderNamesTheClient() {
+        assertThat(proxies.of("10.0.0.5", null, "for=198.51.100.1;proto=https"))
+                .isEqualTo("198.51.100.1");
+        // Quoted IPv6 with a port, a port on IPv4, several elements, several header lines joined.
+        assertThat(proxies.of("10.0.0.5", null, "for=\"[2001:db8:cafe::17]:4711\""))
+                .isEqualTo("2001:db8:cafe::17");
+        assertThat(proxies.of("10.0.0.5", null, "for=\"198.51.100.2:8443\";by=10.0.0.5"))
+                .isEqualTo("198.51.100.2");
+        assertThat(
+                        proxies.of(
+                                "10.0.0.5",
+                                null,
+                                "for=6.6.6.6, For=198.51.100.3;proto=http,for=\"[fd00::9]\","
+                                        + " for=10.0.0.7"))
+                .isEqualTo("198.51.100.3");
+        // Names and values are case-insensitive and may carry escapes in quotes.
+        assertThat(proxies.of("::1", null, "FOR=\"198.51.100.\\4\"")).isEqualTo("198.51.100.4");
+    }
+
+    @Adversarial
+    @Test
+    void aForgedForwardedHeaderFromAnUntrustedPeerIsIgnored() {
+        assertThat(proxies.of("203.0.113.9", null, "for=1.2.3.4")).isEqualTo("203.0.113.9");
+        assertThat(none.of("10.0.0.5", null, "for=1.2.3.4")).isEqualTo("10.0.0.5");
+    }
+
+    @Adversarial
+    @Test
+    void xForwardedForWinsOverForwardedWhichTheProxyMayHavePassedOnUntouched() {
+        // nginx appends to X-Forwarded-For and leaves a Forwarded header the reader wrote.
+        assertThat(proxies.of("10.0.0.5", "198.51.100.1", "for=6.6.6.6")).isEqualTo("198.51.100.1");
+    }
+
+    @Adversarial
+    @Test
+    void unknownAndObfuscatedHopsEndTheWalkSoTheForgedLeftPartIsNeverReached() {
+        assertThat(proxies.of("10.0.0.5", null, "for=6.6.6.6, for=unknown")).isEqualTo("unknown");
+        assertThat(proxies.of("10.0.0.5", null, "for=6.6.6.6, for=_hidden7, for=10.0.0.1"))
+                .isEqualTo("_hidden7");
+        // A hop whose proxy named no client at all is as unknown.
+        assertThat(proxies.of("10.0.0.5", null, "for=6.6.6.6, proto=https")).isEqualTo("unknown");
+        assertThat(proxies.of("10.0.0.5", "6.6.6.6, unknown")).isEqualTo("unknown");
+        String longId = "_" + "x".repeat(500);
+        assertThat(proxies.of("10.0.0.5", null, "for=" + longId)).hasSize(64);
+        // A bracketed address that is not IPv6, or a port that is not one, is not an address.
+        assertThat(proxies.of("10.0.0.5", null, "for=6.6.6.6, for=\"[1.2.3.4]\""))
+                .isEqualTo("[1.2.3.4]");
+        assertThat(proxies.of("10.0.0.5", null, "for=6.6.6.6, for=\"1.2.3.4:http\""))
+                .isEqualTo("1.2.3.4:http");
+    }
+
+    @Adversarial
+    @Test
+    void aPortDoesNotMakeANewClient() {
+        assertThat(proxies.of("10.0.0.5", "198.51.100.1:40001"))
+                .isEqualTo(proxies.of("10.0.0.5", "198.51.100.1:40002"))
+                .isEqualTo("198.51.100.1");
+        assertThat(proxies.of("10.0.0.5", "[2001:db8::5]:40001")).isEqualTo("2001:db8::5");
+        assertThat(proxies.of("10.0.0.5", null, "for=\"198.51.100.1:_p1\""))
+                .isEqualTo("198.51.100.1");
+    }
+
+    @Test
+    void emptyForwardedElementsAreNoHops() {
+        assertThat(proxies.of("10.0.0.5", null, " , for=198.51.100.1 , , "))
+                .isEqualTo("198.51.100.1");
+        assertThat(proxies.of("10.0.0.5", null, " , ")).isEqualTo("10.0.0.5");
+        assertThat(proxies.of("10.0.0.5", null, "for=10.0.0.1, for=10.0.0.2"))
+                .isEqualTo("10.0.0.1");
+    }
+
+    @Adversarial
+    @Test
+    void hostileForwardedHeadersAreParsedQuicklyAndSafely() {
+        // An unterminated quote swallows the rest: one hop, not an address.
+        assertThat(proxies.of("10.0.0.5", null, "for=\"198.51.100.1, for=10.0.0.1"))
+                .isEqualTo("198.51.100.1, for=10.0.0.1");
+        assertThat(ForwardedHeader.parse("for=\"\\")).hasSize(1);
+        assertThat(ForwardedHeader.parse(";;;==,=;\"")).isNotNull();
+        String huge = "for=1.1.1.1;".repeat(20_000) + ",".repeat(100_000) + "\"".repeat(50_000);
+        long start = System.nanoTime();
+        // The quotes after the commas are a hop of garbage, which names no client.
+        assertThat(ForwardedHeader.parse(huge)).hasSize(2);
+        assertThat(proxies.of("10.0.0.5", null, huge)).isEqualTo("unknown");
+        assertThat(System.nanoTime() - start).isLessThan(2_000_000_000L);
     }
 
     @Test

@@ -27,57 +27,133 @@ final class Cgroups implements SandboxLimits {
     private final Limits limits;
     private final String instance;
     private final boolean v2;
+    private final boolean delegated;
 
     /** v2: the one parent; v1: the parent in each of memory, pids, cpu (cpu may be missing). */
     private final List<Path> parents;
 
-    private Cgroups(Limits limits, String instance, boolean v2, List<Path> parents) {
+    private Cgroups(
+            Limits limits, String instance, boolean v2, List<Path> parents, boolean delegated) {
         this.limits = limits;
         this.instance = instance;
         this.v2 = v2;
         this.parents = parents;
+        this.delegated = delegated;
     }
 
-    /** The usable hierarchy, or null (nothing writable: not root, or a read-only mount). */
+    /**
+     * The usable hierarchy, or null (nothing writable: an unprivileged server without a delegated
+     * cgroup, or a read-only mount). Root puts its sandboxes under {@code livepost} at the top of
+     * each hierarchy; any other user under the cgroup it was started in, when that was delegated to
+     * it (systemd's {@code Delegate=yes}, or folders an administrator made and chowned).
+     */
     static Cgroups detect(Limits limits, String instance) {
         try {
+            boolean root = SandboxLauncher.effectiveUid() == 0;
             if (Files.exists(ROOT.resolve("cgroup.controllers"))) {
-                Path parent = ROOT.resolve("livepost");
-                Files.createDirectories(parent);
-                // One controller per write: cpu is welcome, memory and pids are required. Inside
-                // a container whose cgroup holds processes these writes fail (rlimits then).
-                for (String controller : List.of("memory", "pids", "cpu")) {
-                    try {
-                        write(ROOT.resolve("cgroup.subtree_control"), "+" + controller);
-                        write(parent.resolve("cgroup.subtree_control"), "+" + controller);
-                    } catch (UncheckedIOException e) {
-                        if (!controller.equals("cpu")) {
-                            throw e;
-                        }
-                    }
+                Path parent = root ? v2Parent(ROOT, ROOT.resolve("livepost")) : delegatedV2();
+                if (parent == null) {
+                    return null;
                 }
-                var found = new Cgroups(limits, instance, true, List.of(parent));
+                var found = new Cgroups(limits, instance, true, List.of(parent), !root);
                 found.probe();
                 return found;
             }
+            Map<String, String> own = root ? Map.of() : ownCgroups();
             List<Path> parents = new ArrayList<>();
             for (String controller : List.of("memory", "pids", "cpu", "freezer")) {
                 Path dir = ROOT.resolve(controller);
+                Path parent = null;
                 if (Files.isDirectory(dir)) {
-                    Path parent = dir.resolve("livepost");
+                    parent = root ? dir.resolve("livepost") : delegatedV1(dir, own, controller);
+                }
+                if (parent != null) {
                     Files.createDirectories(parent);
                     parents.add(parent);
                 } else if (controller.equals("memory") || controller.equals("pids")) {
                     return null;
                 }
             }
-            var found = new Cgroups(limits, instance, false, List.copyOf(parents));
+            var found = new Cgroups(limits, instance, false, List.copyOf(parents), !root);
             found.probe();
             return found;
         } catch (IOException | UncheckedIOException | SecurityException e) {
             log.debug("no writable cgroup", e);
             return null;
         }
+    }
+
+    /**
+     * Makes {@code parent} under {@code top} with memory, pids and (where it can) cpu enabled for
+     * its children. One controller per write: inside a container whose cgroup holds processes these
+     * writes fail (rlimits then).
+     */
+    private static Path v2Parent(Path top, Path parent) throws IOException {
+        Files.createDirectories(parent);
+        for (String controller : List.of("memory", "pids", "cpu")) {
+            try {
+                write(top.resolve("cgroup.subtree_control"), "+" + controller);
+                write(parent.resolve("cgroup.subtree_control"), "+" + controller);
+            } catch (UncheckedIOException e) {
+                if (!controller.equals("cpu")) {
+                    throw e;
+                }
+            }
+        }
+        return parent;
+    }
+
+    /**
+     * The server's own cgroup, when delegated to it: the server's processes move to a leaf {@code
+     * livepost-server} in it (cgroup v2 lets only a cgroup without processes of its own give
+     * controllers to its children), and the sandboxes go under {@code sandboxes} beside it. The
+     * zygote, a child of the server, starts in the leaf; moving a sandbox from there into its own
+     * cgroup needs write access to their common ancestor only, the delegated one.
+     */
+    private static Path delegatedV2() throws IOException {
+        String own = ownCgroups().get("");
+        if (own == null) {
+            return null;
+        }
+        Path base = ROOT.resolve(own.substring(1));
+        if (!Files.isWritable(base.resolve("cgroup.procs"))
+                || !Files.isWritable(base.resolve("cgroup.subtree_control"))) {
+            log.debug("cgroup {} is not delegated to this user", base);
+            return null;
+        }
+        Path server = base.resolve("livepost-server");
+        Files.createDirectories(server);
+        for (long pid : pids(base)) {
+            write(server.resolve("cgroup.procs"), String.valueOf(pid));
+        }
+        return v2Parent(base, base.resolve("sandboxes"));
+    }
+
+    /** The server's own cgroup of one v1 controller when it may make folders there, else null. */
+    private static Path delegatedV1(Path hierarchy, Map<String, String> own, String controller) {
+        String path = own.get(controller);
+        if (path == null) {
+            return null;
+        }
+        Path dir = path.equals("/") ? hierarchy : hierarchy.resolve(path.substring(1));
+        return Files.isWritable(dir) && Files.isWritable(dir.resolve("cgroup.procs")) ? dir : null;
+    }
+
+    /**
+     * The server's cgroups from {@code /proc/self/cgroup}: controller (v1, e.g. {@code memory}; a
+     * line may name several, {@code cpu,cpuacct}) or {@code ""} (v2) to path.
+     */
+    static Map<String, String> ownCgroups() throws IOException {
+        var own = new java.util.HashMap<String, String>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+            String[] f = line.split(":", 3);
+            if (f.length == 3) {
+                for (String controller : f[1].split(",")) {
+                    own.put(controller, f[2]);
+                }
+            }
+        }
+        return own;
     }
 
     /** Makes and removes one cgroup, so a half-writable hierarchy is noticed at startup. */
@@ -129,6 +205,7 @@ final class Cgroups implements SandboxLimits {
     @Override
     public String describe() {
         return (v2 ? "cgroup v2" : "cgroup v1")
+                + (delegated ? " delegated to the server's user, under " + parents.get(0) : "")
                 + " (memory "
                 + (limits.memoryBytes() >> 20)
                 + " MB, "
@@ -139,6 +216,11 @@ final class Cgroups implements SandboxLimits {
     @Override
     public boolean perSandbox() {
         return true;
+    }
+
+    @Override
+    public boolean delegated() {
+        return delegated;
     }
 
     @Override

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -88,13 +89,15 @@ public final class LocalExecutor implements Executor {
             SandboxLimits limits = SandboxLimits.detect(config.limits(), instance);
             if (!limits.perSandbox()) {
                 log.warn(
-                        "no writable cgroup (run the server as root, or on a writable cgroup v2"
-                                + " tree): memory is limited per process by rlimits only");
+                        "no writable cgroup (run the server as root, or give it a delegated cgroup:"
+                                + " systemd's Delegate=yes, see ./livepost install-service): memory"
+                                + " is limited per process by rlimits only");
             }
+            SandboxIds ids = SandboxIds.detect();
             Path seccomp = Seccomp.write(config.data().resolve("sandbox"));
             var launcher =
                     new SandboxLauncher(
-                            config.limits(), bwrap, limits, config.data(), seccomp, instance);
+                            config.limits(), bwrap, limits, config.data(), seccomp, instance, ids);
             made = launcher;
             created = new SandboxPool(launcher, config.poolSize(), START_TIMEOUT);
             if (zygote) {
@@ -143,12 +146,6 @@ public final class LocalExecutor implements Executor {
      * launcher keeps bubblewrap, and one log line says why.
      */
     private static boolean tryZygote(SandboxLauncher launcher, Path seccomp) {
-        if (!launcher.root()) {
-            log.info(
-                    "sandboxes are started by bubblewrap, not forked from a zygote: the server is"
-                            + " not root (the zygote gives each sandbox its own uid and cgroup)");
-            return false;
-        }
         Zygote zygote = null;
         try {
             byte[] filter = seccomp == null ? null : Files.readAllBytes(seccomp);
@@ -251,19 +248,21 @@ public final class LocalExecutor implements Executor {
         try {
             Sandbox first = launcher.start(START_TIMEOUT);
             pool.offer(first);
-            // What follows the launcher's name, which health() puts in front as it is now.
+            String mode =
+                    launcher.root() ? "root" : limits.delegated() ? "delegated" : "unprivileged";
+            // What follows the launcher's name and uids, which health() puts in front as they
+            // are now.
             return ExecutorHealth.ok(
-                    " as "
-                            + (launcher.root() ? "a uid of its own (200000+)" : "the server's uid")
-                            + "; limits: "
-                            + limits.describe()
-                            + "; seccomp: "
-                            + (seccomp != null ? "on" : "off")
-                            + "; pool: "
-                            + config.poolSize()
-                            + ", at most "
-                            + launcher.maxSandboxes()
-                            + " sandboxes");
+                            "; limits: "
+                                    + limits.describe()
+                                    + "; seccomp: "
+                                    + (seccomp != null ? "on" : "off")
+                                    + "; pool: "
+                                    + config.poolSize()
+                                    + ", at most "
+                                    + launcher.maxSandboxes()
+                                    + " sandboxes")
+                    .with(Map.of("sandboxMode", mode));
         } catch (LivepostException e) {
             return ExecutorHealth.unavailable(explain(e.getMessage()));
         }
@@ -320,12 +319,22 @@ public final class LocalExecutor implements Executor {
             return health;
         }
         // Which launcher starts sandboxes now: bubblewrap stands in while a dead zygote restarts.
+        boolean zygote = launcher.zygote() != null;
         return ExecutorHealth.ok(
-                (launcher.zygote() != null
-                                ? "zygote sandboxes (forked from a warm parent, namespaces and"
-                                        + " mounts as bubblewrap's)"
-                                : "bubblewrap sandbox")
-                        + health.detail());
+                        (zygote
+                                        ? "zygote sandboxes (forked from a warm parent, namespaces"
+                                                + " and mounts as bubblewrap's)"
+                                        : "bubblewrap sandbox")
+                                + ", in "
+                                + health.facts().get("sandboxMode")
+                                + " mode, as "
+                                + launcher.ids().describe(zygote)
+                                + health.detail())
+                .with(
+                        Map.of(
+                                "sandboxUids",
+                                launcher.ids().ownUidPerSandbox(zygote) ? "own" : "shared"))
+                .with(health.facts());
     }
 
     /**

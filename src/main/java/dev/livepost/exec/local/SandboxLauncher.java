@@ -9,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -23,7 +22,8 @@ import java.util.function.Consumer;
 /**
  * Starts sandboxed kernels: {@code sh} (joins the cgroups, opens the files bwrap copies in) →
  * {@code prlimit} → {@code setpriv} (only when the server is root: drops to a uid of the sandbox's
- * own) → {@code bwrap} → {@code /usr/bin/python3 -I} running our kernel. Thread-safe.
+ * own) → {@code bwrap} → {@code /usr/bin/python3 -I} running our kernel; or forks them from a
+ * {@link Zygote}. Which uid a sandbox gets is {@link SandboxIds}'s to say. Thread-safe.
  */
 final class SandboxLauncher {
     private static final org.slf4j.Logger log =
@@ -34,19 +34,14 @@ final class SandboxLauncher {
     /** The sandbox's user inside its namespace. */
     static final int INNER_UID = 1000;
 
-    private static final int UID_BASE = 200_000;
-    // Enough for an audience (a thousand sessions and their pool), one uid each.
-    private static final int UIDS_PER_SERVER = 2048;
-
     private final Limits limits;
     private final Path bwrap;
     private final SandboxLimits sandboxLimits;
     private final Path files;
     private final Path seccomp;
-    private final boolean root;
+    private final SandboxIds ids;
     private final String instance;
-    private final int uidBase;
-    private final BitSet uidsInUse = new BitSet(UIDS_PER_SERVER);
+    private final BitSet slotsInUse = new BitSet(SandboxIds.MAX_SLOTS);
     private final AtomicLong counter = new AtomicLong();
     private final AtomicInteger live = new AtomicInteger();
     private final int maxSandboxes;
@@ -67,18 +62,16 @@ final class SandboxLauncher {
             SandboxLimits sandboxLimits,
             Path dataDir,
             Path seccomp,
-            String instance) {
+            String instance,
+            SandboxIds ids) {
         this.limits = limits;
         this.bwrap = bwrap;
         this.sandboxLimits = sandboxLimits;
         this.files = dataDir.resolve("sandbox");
         this.seccomp = seccomp;
         this.instance = instance;
-        this.root = effectiveUid() == 0;
-        this.maxSandboxes = maxSandboxes(limits, sandboxLimits.perSandbox());
-        // Several executors on one machine get different uid ranges (by chance: 1 in 4000 to
-        // collide), so their sandboxes' process counts (RLIMIT_NPROC is per uid) do not add up.
-        this.uidBase = UID_BASE + new SecureRandom().nextInt(4000) * UIDS_PER_SERVER;
+        this.ids = ids;
+        this.maxSandboxes = maxSandboxes(limits, sandboxLimits.perSandbox(), ids.slots());
         writeFiles();
     }
 
@@ -97,9 +90,18 @@ final class SandboxLauncher {
 
     /** The server's effective uid, from {@code /proc/self/status}; -1 if unknown. */
     static long effectiveUid() {
+        return effectiveId("Uid:");
+    }
+
+    /** The server's effective gid; -1 if unknown. */
+    static long effectiveGid() {
+        return effectiveId("Gid:");
+    }
+
+    private static long effectiveId(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
+                if (line.startsWith(key)) {
                     return Long.parseLong(line.split("\\s+")[2]);
                 }
             }
@@ -119,7 +121,11 @@ final class SandboxLauncher {
     }
 
     boolean root() {
-        return root;
+        return ids.mode() == SandboxIds.Mode.ROOT;
+    }
+
+    SandboxIds ids() {
+        return ids;
     }
 
     SandboxLimits limits() {
@@ -139,20 +145,19 @@ final class SandboxLauncher {
                             + maxSandboxes
                             + "); try again when other sessions have ended.");
         }
-        int uid;
+        int index;
         try {
-            uid = root ? allocateUid() : -1;
+            index = allocateSlot();
         } catch (LivepostException e) {
             live.decrementAndGet();
             throw e;
         }
-        String name =
-                uid >= 0 ? uid + "-" + counter.incrementAndGet() : "" + counter.incrementAndGet();
+        String name = index + "-" + counter.incrementAndGet();
         SandboxLimits.Slot slot;
         try {
             slot = sandboxLimits.create(name);
         } catch (UncheckedIOException e) {
-            release(uid);
+            release(index);
             throw LivepostException.unavailable("cannot limit a new sandbox: " + e.getMessage());
         }
         Zygote z = zygote;
@@ -165,17 +170,22 @@ final class SandboxLauncher {
         if (z != null) {
             SandboxProcess child;
             try {
-                child = z.spawn(uid, slot.cgroupProcs(), rlimits(uid), readyWithin);
+                child =
+                        z.spawn(
+                                ids.zygoteUid(index),
+                                slot.cgroupProcs(),
+                                zygoteRlimits(),
+                                readyWithin);
             } catch (LivepostException | IllegalStateException e) {
                 slot.close();
-                release(uid);
+                release(index);
                 throw e instanceof LivepostException le
                         ? le
                         : LivepostException.unavailable(e.getMessage());
             }
             zygoteStarts.incrementAndGet();
             // From here on, a sandbox that does not come up is killed and released by awaitReady.
-            var sandbox = new Sandbox(child, slot, limits.maxFileBytes(), () -> release(uid));
+            var sandbox = new Sandbox(child, slot, limits.maxFileBytes(), () -> release(index));
             sandbox.awaitReady(readyWithin);
             return sandbox;
         }
@@ -184,7 +194,7 @@ final class SandboxLauncher {
                     new ProcessBuilder(
                             command(
                                     slot,
-                                    uid,
+                                    ids.bubblewrapUid(index),
                                     List.of(
                                             PYTHON,
                                             "-I",
@@ -205,12 +215,12 @@ final class SandboxLauncher {
                             SandboxProcess.of(process),
                             slot,
                             limits.maxFileBytes(),
-                            () -> release(uid));
+                            () -> release(index));
             sandbox.awaitReady(readyWithin);
             return sandbox;
         } catch (IOException e) {
             slot.close();
-            release(uid);
+            release(index);
             throw LivepostException.unavailable("cannot start the sandbox: " + e.getMessage());
         }
     }
@@ -257,14 +267,8 @@ final class SandboxLauncher {
         return cmd;
     }
 
-    /**
-     * Starts sandboxes as forks of a zygote from now on (null: bubblewrap again). Only when root:
-     * the zygote needs it to give each sandbox its uid and cgroups.
-     */
+    /** Starts sandboxes as forks of a zygote from now on (null: bubblewrap again). */
     void useZygote(Zygote zygote) {
-        if (zygote != null && !root) {
-            throw new IllegalStateException("the zygote needs root");
-        }
         this.zygote = zygote;
     }
 
@@ -292,56 +296,56 @@ final class SandboxLauncher {
         cfg.put("env", SandboxView.ENV);
         cfg.put("etc", SandboxView.ETC);
         cfg.put("masked", SandboxView.PROC_MASKED);
+        cfg.put("userns", ids.zygoteNamespace(effectiveUid(), effectiveGid()));
         return cfg;
     }
 
-    /** The rlimits the {@code prlimit} of {@link #command} sets, for a zygote child. */
-    private Map<String, Long> rlimits(int uid) {
+    /**
+     * The rlimits the {@code prlimit} of {@link #command} sets, for a zygote child, where the
+     * process count is per sandbox also when sandboxes share a uid (see {@code zygote.py}).
+     */
+    private Map<String, Long> zygoteRlimits() {
         var r = new LinkedHashMap<String, Long>();
         r.put("fsize", limits.fileSizeBytes());
         r.put("nofile", (long) limits.openFiles());
         r.put("core", 0L);
-        if (uid >= 0) {
-            r.put("nproc", (long) limits.maxProcesses());
-        }
+        r.put("nproc", (long) limits.maxProcesses());
         if (!sandboxLimits.perSandbox()) {
             r.put("as", SandboxLimits.RlimitsOnly.addressSpace(limits));
         }
         return r;
     }
 
-    private synchronized int allocateUid() {
-        int free = uidsInUse.nextClearBit(0);
-        if (free >= UIDS_PER_SERVER) {
+    private synchronized int allocateSlot() {
+        int free = slotsInUse.nextClearBit(0);
+        if (free >= ids.slots()) {
             throw LivepostException.unavailable("too many sandboxes are running");
         }
-        uidsInUse.set(free);
-        return uidBase + free;
+        slotsInUse.set(free);
+        return free;
     }
 
     /** Called once per started sandbox when it is gone. */
-    private synchronized void release(int uid) {
+    private synchronized void release(int slot) {
         live.decrementAndGet();
-        if (uid >= 0) {
-            uidsInUse.clear(uid - uidBase);
-        }
+        slotsInUse.clear(slot);
     }
 
     /**
      * With a cgroup per sandbox, what each really uses is known and admission counts that (see
-     * {@code Sessions}); the cap is then only the uid range. Without one, as many sandboxes as fit
-     * in the machine's memory at their limit (at least 4), so sessions opened in a loop cannot
+     * {@code Sessions}); the cap is then only the number of uids. Without one, as many sandboxes as
+     * fit in the machine's memory at their limit (at least 4), so sessions opened in a loop cannot
      * exhaust it.
      */
-    private static int maxSandboxes(Limits limits, boolean measured) {
+    private static int maxSandboxes(Limits limits, boolean measured, int slots) {
         if (measured) {
-            return UIDS_PER_SERVER;
+            return slots;
         }
         long total =
                 ((com.sun.management.OperatingSystemMXBean)
                                 ManagementFactory.getOperatingSystemMXBean())
                         .getTotalMemorySize();
-        return (int) Math.max(4, Math.min(UIDS_PER_SERVER, total / limits.memoryBytes()));
+        return (int) Math.max(4, Math.min(slots, total / limits.memoryBytes()));
     }
 
     String instance() {

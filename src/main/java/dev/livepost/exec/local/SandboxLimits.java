@@ -4,10 +4,10 @@ import dev.livepost.Limits;
 import java.util.List;
 
 /**
- * How a sandbox's memory, process count and CPU are capped from outside: cgroups v2, cgroups v1,
- * or, when no cgroup is writable, rlimits only. Chosen once at startup ({@link #detect}); rlimits
- * for file size, open files (and processes, when the sandbox has a uid of its own) are always set
- * on top. Thread-safe.
+ * How a sandbox's memory, process count and CPU are capped from outside: cgroups v2, cgroups v1
+ * (root's, or a subtree delegated to the server's user), or, when no cgroup is writable, rlimits
+ * only. Chosen once at startup ({@link #detect}); rlimits for file size, open files (and processes,
+ * when the sandbox has a uid of its own) are always set on top. Thread-safe.
  */
 interface SandboxLimits {
 
@@ -16,6 +16,11 @@ interface SandboxLimits {
 
     /** Whether memory and process count are enforced for the sandbox as a whole. */
     boolean perSandbox();
+
+    /** Whether the cgroups are in a subtree delegated to an unprivileged server. */
+    default boolean delegated() {
+        return false;
+    }
 
     /**
      * Makes the limits of one sandbox.
@@ -76,7 +81,8 @@ interface SandboxLimits {
     }
 
     /**
-     * Picks cgroups v2 where the unified hierarchy is writable, else v1, else rlimits only.
+     * Picks cgroups v2 where the unified hierarchy is writable (by root, or delegated), else v1,
+     * else rlimits only.
      *
      * @param instance unique to this server process (cgroup folder names start with it)
      */

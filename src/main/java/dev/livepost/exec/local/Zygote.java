@@ -29,10 +29,11 @@ import org.slf4j.LoggerFactory;
 /**
  * One warm Python interpreter ({@code kernel/zygote.py}) that has imported numpy, pandas and
  * matplotlib, from which each sandbox is a {@code fork()} that builds its own namespaces, mounts,
- * limits and seccomp filter before the kernel runs (see {@code zygote.py} for the steps). Needs
- * root. The zygote is started with the sandbox's environment only, in {@code /}, with a command
- * line that names nothing of the server (the script comes on its stdin), because every sandbox
- * shows the zygote's as its {@code /proc/1/cmdline} and {@code /proc/1/environ}.
+ * limits and seccomp filter before the kernel runs (see {@code zygote.py} for the steps). A server
+ * that is not root gives it a user namespace of its own ({@link SandboxIds}). The zygote is started
+ * with the sandbox's environment only, in {@code /}, with a command line that names nothing of the
+ * server (the script comes on its stdin), because every sandbox shows the zygote's as its {@code
+ * /proc/1/cmdline} and {@code /proc/1/environ}.
  *
  * <p>A child's three pipes are made by the zygote; the server opens their other ends through {@code
  * /proc/<zygote>/fd/<n>}, then the zygote closes its copies. {@link #spawn} blocks until the zygote
@@ -67,6 +68,12 @@ final class Zygote implements AutoCloseable {
     private volatile String lastError = "no error output";
 
     /**
+     * The zygote's host pid: the started process's, or, when the zygote nests itself in namespaces
+     * of its own (a server that is not root), its child's, which the zygote says when ready.
+     */
+    private volatile long zygotePid;
+
+    /**
      * Starts the zygote and waits until it has imported its libraries.
      *
      * @param config what every sandbox gets: passwd, group, disk size, environment, /etc paths
@@ -94,6 +101,7 @@ final class Zygote implements AutoCloseable {
 
     private Zygote(Process process) {
         this.process = process;
+        this.zygotePid = process.pid();
         this.commands = process.getOutputStream();
         var reader = new Thread(this::readReplies, "zygote-" + process.pid());
         reader.setDaemon(true);
@@ -124,7 +132,7 @@ final class Zygote implements AutoCloseable {
     }
 
     long pid() {
-        return process.pid();
+        return zygotePid;
     }
 
     boolean alive() {
@@ -171,7 +179,7 @@ final class Zygote implements AutoCloseable {
         CompletableFuture<Integer> exit =
                 exits.computeIfAbsent(pid, p -> new CompletableFuture<>());
         ProcessHandle handle = ProcessHandle.of(pid).orElse(null);
-        String fds = "/proc/" + process.pid() + "/fd/";
+        String fds = "/proc/" + zygotePid + "/fd/";
         try {
             var in = new FileOutputStream(fds + r.path("fds").get(0).asInt());
             var out = new FileInputStream(fds + r.path("fds").get(1).asInt());
@@ -207,7 +215,10 @@ final class Zygote implements AutoCloseable {
             while ((line = in.readLine()) != null) {
                 JsonNode msg = JSON.readTree(line);
                 switch (msg.path("type").asText()) {
-                    case "ready" -> ready.complete(null);
+                    case "ready" -> {
+                        zygotePid = msg.path("pid").asLong(zygotePid);
+                        ready.complete(null);
+                    }
                     case "exit" ->
                             exits.computeIfAbsent(
                                             msg.path("pid").asLong(),

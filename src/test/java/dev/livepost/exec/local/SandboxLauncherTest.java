@@ -23,7 +23,8 @@ class SandboxLauncherTest {
                         rlimits,
                         data,
                         data.resolve("f.bpf"),
-                        "test");
+                        "test",
+                        SandboxIds.detect());
         List<String> cmd =
                 launcher.command(
                         rlimits.create("x"), launcher.root() ? 200_001 : -1, List.of("python"));

@@ -200,7 +200,13 @@ class ZygoteIT {
         Path seccomp = Seccomp.write(dir.resolve("sandbox"));
         var launcher =
                 new SandboxLauncher(
-                        config.limits(), SandboxLauncher.BWRAP, limits, dir, seccomp, "zt");
+                        config.limits(),
+                        SandboxLauncher.BWRAP,
+                        limits,
+                        dir,
+                        seccomp,
+                        "zt",
+                        SandboxIds.detect());
         byte[] filter = seccomp == null ? null : Files.readAllBytes(seccomp);
         try (var zygote = Zygote.start(launcher.zygoteConfig(), filter, Duration.ofSeconds(60))) {
             launcher.useZygote(zygote);
