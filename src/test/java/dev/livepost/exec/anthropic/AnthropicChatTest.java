@@ -103,8 +103,10 @@ class AnthropicChatTest extends FakeApiTest {
         var sink = new RecordingSink();
         var answering = java.util.concurrent.CompletableFuture.supplyAsync(() -> run(s, SUM, sink));
 
-        sink.await(e -> e instanceof RunEvent.Text, java.time.Duration.ofSeconds(10));
-        assertThat(sink.text()).startsWith("**Message 1**");
+        // The first text block, whole (its deltas may be cut anywhere), and nothing after it.
+        sink.await(
+                e -> sink.text().equals("**Message 1** of our conversation. "),
+                java.time.Duration.ofSeconds(10));
         assertThat(sink.all(RunEvent.Artifact.class)).isEmpty();
         assertThat(answering).isNotDone();
         release.countDown();
