@@ -37,9 +37,10 @@ export class Api {
    * @param {string} session token
    * @param {object} body {code} or {prompt}
    * @param {AbortSignal} signal
+   * @param {string} [path] where to POST the run instead of the session's runs (a chat artifact's)
    */
-  async run(session, body, onEvent, signal) {
-    const res = await this.fetch(`/api/sessions/${encodeURIComponent(session)}/runs`, {
+  async run(session, body, onEvent, signal, path) {
+    const res = await this.fetch(path || `/api/sessions/${encodeURIComponent(session)}/runs`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
       body: JSON.stringify(body),

@@ -1,4 +1,7 @@
-// <code-runner artifact="SLUG/ID" lang="python" mode="code|prompt" [title] [readonly] [server]>
+// <code-runner artifact="SLUG/ID" lang="python" mode="code|prompt" [title] [readonly] [server]
+//              [session="TOKEN" runs="PATH"]>   (a chat artifact: runs go to PATH in the
+//                                                 conversation's session, which the runner never
+//                                                 deletes; edits are not kept)
 //   <pre><code class="language-python">CODE</code></pre>
 // </code-runner>
 //   [<div data-precomputed>...</div> and any other children after the pre: left in place]
@@ -36,12 +39,16 @@ export class CodeRunner extends HTMLElement {
     this.prompt = this.getAttribute('mode') === 'prompt';
     this.original = trimFinalNewline(pre.textContent);
     this.edits = new Edits(this.getAttribute('server'), this.getAttribute('artifact') || '', this.original);
-    this.session = null;
+    // A chat's artifact runs in its conversation's session, which belongs to the conversation.
+    this.shared = this.hasAttribute('session');
+    this.session = this.getAttribute('session') || null;
+    this.runsPath = this.getAttribute('runs') || undefined;
     this.runs = 0;
     this.running = false;
     this.build(pre);
     // Leaving the page frees the session's sandbox now instead of at idle expiry.
     this.onPageHide = () => {
+      if (this.shared) return;
       if (this.session) this.api.deleteSession(this.session, { keepalive: true }).catch(() => {});
       this.session = null;
     };
@@ -51,6 +58,7 @@ export class CodeRunner extends HTMLElement {
 
   /** Brings back the code of a shared link (it wins) or of the reader's last visit. */
   restoreEdits() {
+    if (this.shared) return;
     const linked = this.hasAttribute('readonly') ? null : this.edits.fromLocation();
     const saved = linked ?? (this.hasAttribute('readonly') ? null : this.edits.load());
     if (saved === null) return;
@@ -108,6 +116,10 @@ export class CodeRunner extends HTMLElement {
     this.editedMark.textContent = 'edited';
     this.editedMark.title = 'You changed this code; it is kept in this browser. Reset restores the original.';
     this.editedMark.hidden = true;
+    if (this.shared) {
+      this.resetButton.title = 'Reset: restore the code Claude ran (the sandbox keeps its state)';
+      this.linkButton.hidden = true;
+    }
     buttons.append(this.runButton, this.stopButton, this.resetButton, this.copyButton, this.linkButton, this.editedMark);
     this.statusLine = el('div', 'lp-status');
     this.statusLine.setAttribute('role', 'status');
@@ -206,7 +218,7 @@ export class CodeRunner extends HTMLElement {
 
   /** The reader changed the code: keep it for a reload, and say whether it is edited. */
   changed(text) {
-    this.edits.save(text);
+    if (!this.shared) this.edits.save(text);
     this.markEdited();
   }
 
@@ -285,7 +297,7 @@ export class CodeRunner extends HTMLElement {
     this.started = false;
     this.queued = false;
     this.controller = new AbortController();
-    await this.api.run(this.session, body, (name, data) => this.event(name, data), this.controller.signal);
+    await this.api.run(this.session, body, (name, data) => this.event(name, data), this.controller.signal, this.runsPath);
   }
 
   event(name, data) {
@@ -368,9 +380,15 @@ export class CodeRunner extends HTMLElement {
     }
   }
 
+  /** Shows output that came with the code (a chat artifact's), as if a run had printed it. */
+  showOutput(events) {
+    for (const e of events || []) this.output.event(e.event, e.data || {});
+  }
+
   async reset() {
-    const session = this.session;
-    this.session = null;
+    // A chat artifact's session is its conversation's: Reset brings back Claude's code only.
+    const session = this.shared ? null : this.session;
+    if (!this.shared) this.session = null;
     this.runs = 0;
     this.generation = (this.generation || 0) + 1; // the run in progress, if any, is forgotten
     if (this.controller) {
@@ -387,7 +405,7 @@ export class CodeRunner extends HTMLElement {
     for (const old of this.querySelectorAll(':scope > .lp-precomputed, :scope > [data-precomputed]')) {
       old.hidden = false;
     }
-    this.setState('idle', 'Reset: fresh state, original code');
+    this.setState('idle', this.shared ? 'Reset: the code Claude ran' : 'Reset: fresh state, original code');
     if (session) {
       try {
         await this.api.deleteSession(session);

@@ -2,6 +2,9 @@
 // loads up front. The editor, DOMPurify and the language grammars are chunks loaded on demand.
 import './livepost.css';
 import { CodeRunner } from './code-runner.js';
+import { Api, ApiError } from './api.js';
+import { readEvents } from './sse.js';
+import { sanitizedFragment } from './output.js';
 
 if (!customElements.get('code-runner')) {
   customElements.define('code-runner', CodeRunner);
@@ -23,5 +26,11 @@ if (document.readyState === 'loading') {
 } else {
   highlightPage();
 }
+
+// The /chat page's conversation: a chunk of its own, loaded only where there is one. It gets the
+// modules it shares with this entry as arguments: imported there, they would move into a chunk of
+// their own that every post page then loads up front.
+const chat = document.querySelector('livepost-chat');
+if (chat) import('./chat.js').then((m) => m.start(chat, { Api, ApiError, readEvents, sanitizedFragment }));
 
 export { CodeRunner };

@@ -30,6 +30,7 @@ import java.util.Map;
  * @param zygote whether the local executor forks sandboxes from a warm parent where it can ({@code
  *     LIVEPOST_ZYGOTE}, default true; false: one bubblewrap launch per sandbox)
  * @param precompute whether and how code artifacts are run ahead of readers
+ * @param chat the limits of the {@code /chat} page's conversations with Claude
  */
 public record Config(
         String host,
@@ -45,7 +46,8 @@ public record Config(
         boolean reloadPosts,
         Web web,
         boolean zygote,
-        Precompute precompute) {
+        Precompute precompute,
+        Chat chat) {
 
     public static final String DEFAULT_MODEL = "claude-sonnet-4-5";
 
@@ -117,6 +119,25 @@ public record Config(
     public record Precompute(boolean enabled, int concurrency) {}
 
     /**
+     * The conversations of the {@code /chat} page (with the {@code anthropic} executor).
+     *
+     * @param skills document skills of every conversation's container ({@code
+     *     LIVEPOST_CHAT_SKILLS}, comma-separated, default none)
+     * @param maxMessages the reader's messages in one conversation ({@code
+     *     LIVEPOST_CHAT_MAX_MESSAGES}, default 20)
+     * @param maxTokens how long a conversation may grow: no new message once Claude's last request
+     *     read and wrote this many tokens ({@code LIVEPOST_CHAT_MAX_TOKENS}, default 100000)
+     * @param messagesPerMinute messages one client address may send a minute, over all its
+     *     conversations ({@code LIVEPOST_CHAT_MESSAGES_PER_MINUTE}, default 10)
+     */
+    public record Chat(
+            List<String> skills, int maxMessages, long maxTokens, int messagesPerMinute) {
+        public Chat {
+            skills = List.copyOf(skills);
+        }
+    }
+
+    /**
      * Values are checked once, by {@link #parse}, which names the flag or variable the user wrote;
      * a record built in code is taken as given.
      */
@@ -139,7 +160,8 @@ public record Config(
                 reloadPosts,
                 web,
                 zygote,
-                precompute);
+                precompute,
+                chat);
     }
 
     /**
@@ -256,6 +278,12 @@ public record Config(
                         r.bool(Setting.PRECOMPUTE, true),
                         r.integer(Setting.PRECOMPUTE_CONCURRENCY, 1, 1, 64, ""));
         List<String> origins = r.list(Setting.ALLOWED_ORIGINS, SettingChecks::origin);
+        var chat =
+                new Chat(
+                        r.list(Setting.CHAT_SKILLS, SettingChecks::skill),
+                        r.integer(Setting.CHAT_MAX_MESSAGES, 20, 1, 1000, "messages"),
+                        r.whole(Setting.CHAT_MAX_TOKENS, 100_000, 1000, 10_000_000, "tokens"),
+                        r.integer(Setting.CHAT_MESSAGES_PER_MINUTE, 10, 1, 10_000, "messages"));
         var web =
                 new Web(
                         r.list(Setting.TRUSTED_PROXIES, SettingChecks::proxy),
@@ -278,6 +306,7 @@ public record Config(
                 reload,
                 web,
                 zygote,
-                precompute);
+                precompute,
+                chat);
     }
 }

@@ -111,6 +111,13 @@ final class SettingChecks {
     }
 
     /** A proxy's IP address or a CIDR range. */
+    static String skill(String text) {
+        if (!text.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+            throw new Rejected("must be skill ids such as pdf, xlsx, docx or pptx");
+        }
+        return text;
+    }
+
     static String proxy(String text) {
         try {
             ClientAddress.trusting(List.of(text));

@@ -150,7 +150,15 @@ class ConfigTest {
                         Setting.REQUEST_READ_TIMEOUT,
                         "3",
                         c -> c.web().requestReadTimeout(),
-                        Duration.ofSeconds(3)));
+                        Duration.ofSeconds(3)),
+                good(
+                        Setting.CHAT_SKILLS,
+                        "pdf, xlsx",
+                        c -> c.chat().skills(),
+                        List.of("pdf", "xlsx")),
+                good(Setting.CHAT_MAX_MESSAGES, "5", c -> c.chat().maxMessages(), 5),
+                good(Setting.CHAT_MAX_TOKENS, "2000", c -> c.chat().maxTokens(), 2000L),
+                good(Setting.CHAT_MESSAGES_PER_MINUTE, "3", c -> c.chat().messagesPerMinute(), 3));
     }
 
     private static Arguments good(
@@ -304,7 +312,24 @@ class ConfigTest {
                 bad(
                         Setting.REQUEST_READ_TIMEOUT,
                         "301",
-                        "LIVEPOST_REQUEST_READ_TIMEOUT must be 1..300 seconds, not 301"));
+                        "LIVEPOST_REQUEST_READ_TIMEOUT must be 1..300 seconds, not 301"),
+                bad(
+                        Setting.CHAT_SKILLS,
+                        "pdf, ../x",
+                        "LIVEPOST_CHAT_SKILLS: '../x' must be skill ids such as pdf, xlsx, docx or"
+                                + " pptx"),
+                bad(
+                        Setting.CHAT_MAX_MESSAGES,
+                        "0",
+                        "LIVEPOST_CHAT_MAX_MESSAGES must be 1..1000 messages, not 0"),
+                bad(
+                        Setting.CHAT_MAX_TOKENS,
+                        "999",
+                        "LIVEPOST_CHAT_MAX_TOKENS must be 1000..10000000 tokens, not 999"),
+                bad(
+                        Setting.CHAT_MESSAGES_PER_MINUTE,
+                        "-1",
+                        "LIVEPOST_CHAT_MESSAGES_PER_MINUTE must be 1..10000 messages, not -1"));
     }
 
     private static Arguments bad(Setting s, String value, String message) {

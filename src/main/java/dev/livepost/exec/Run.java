@@ -17,6 +17,7 @@ public final class Run implements AutoCloseable {
     private final ReaderSession session;
     private final String id;
     private final String source;
+    private final boolean code;
     private final SessionRuns runs;
     private final Runnable ended;
     private final CompletableFuture<RunEvent> completion = new CompletableFuture<>();
@@ -28,10 +29,17 @@ public final class Run implements AutoCloseable {
     /**
      * @param ended called once the slot is free again
      */
-    Run(ReaderSession session, String id, String source, SessionRuns runs, Runnable ended) {
+    Run(
+            ReaderSession session,
+            String id,
+            String source,
+            boolean code,
+            SessionRuns runs,
+            Runnable ended) {
         this.session = session;
         this.id = id;
         this.source = source;
+        this.code = code;
         this.runs = runs;
         this.ended = ended;
     }
@@ -47,6 +55,11 @@ public final class Run implements AutoCloseable {
 
     String source() {
         return source;
+    }
+
+    /** Whether the source is code although the session is a conversation. */
+    boolean code() {
+        return code;
     }
 
     /**

@@ -67,6 +67,23 @@ public sealed interface RunEvent {
     }
 
     /**
+     * Chat: a piece of code Claude ran (or wrote) in the conversation's sandbox; the output that
+     * follows until the next {@code Artifact}, {@code Text} or the end of the run is its output.
+     * The web layer sends each one, with that output, as one {@code artifact} event.
+     *
+     * @param language e.g. {@code python}, {@code bash}
+     * @param code what the reader sees and may edit: the file Claude wrote, or the command it ran
+     * @param path the file Claude wrote the code to, or null when the code is the command itself
+     * @param command the bash command Claude ran (which ran {@code path}, if any), or null when
+     *     Claude only wrote the file, or the code ran as Python without a command
+     */
+    record Artifact(String language, String code, String path, String command) implements RunEvent {
+        public String event() {
+            return "artifact";
+        }
+    }
+
+    /**
      * The run waits for a sandbox, every one being busy; {@code position} 1 is next. Sent when the
      * place changes; the run's output follows once it has one.
      */

@@ -105,7 +105,12 @@ final class SessionRuns {
                 if (run.interrupted()) {
                     return done(new RunOutcome.Finished(RunStatus.INTERRUPTED, 130), sink, start);
                 }
-                outcome = s.backend().run(new RunRequest(run.id(), run.source(), s.timeout), sink);
+                outcome =
+                        s.backend()
+                                .run(
+                                        new RunRequest(
+                                                run.id(), run.source(), s.timeout, run.code()),
+                                        sink);
             } else if (outcome instanceof RunOutcome.Finished f && f.lost() == null) {
                 sink.notice(Notices.setupDidNotFinish(f.status()));
             }

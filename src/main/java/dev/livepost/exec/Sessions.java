@@ -211,6 +211,14 @@ public final class Sessions implements AutoCloseable {
      *     shutting down
      */
     public Run start(String token, String source) {
+        return start(token, source, false);
+    }
+
+    /**
+     * {@link #start(String, String)}, with {@code code} true for code to run in a conversation
+     * session (see {@link RunRequest#code}).
+     */
+    public Run start(String token, String source, boolean code) {
         if (closed) {
             throw LivepostException.unavailable("The server is shutting down.");
         }
@@ -221,7 +229,7 @@ public final class Sessions implements AutoCloseable {
                     "code_too_large",
                     "The code is larger than " + settings.codeBytes() + " bytes.");
         }
-        var run = new Run(s, ids.hex(8), source, runs, admission::roomMayHaveFreed);
+        var run = new Run(s, ids.hex(8), source, code, runs, admission::roomMayHaveFreed);
         if (!s.claim(run)) {
             throw LivepostException.conflict(
                     "run_in_progress",

@@ -7,6 +7,7 @@ import dev.livepost.Limits;
 import dev.livepost.LivepostException;
 import dev.livepost.blog.Artifact;
 import dev.livepost.blog.Blog;
+import dev.livepost.exec.EventSink;
 import dev.livepost.exec.FileNames;
 import dev.livepost.exec.Run;
 import dev.livepost.exec.SessionSpec;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,7 +73,7 @@ final class ApiRoutes {
         routes.get("/api/sessions/{token}/files/{fileId}", guarded(Body.READ_ONLY, this::file));
     }
 
-    private enum Body {
+    enum Body {
         /** Changes state and carries JSON: JSON only, same site or an allowed origin. */
         JSON,
         /** Changes state without a body: same site or an allowed origin. */
@@ -85,7 +87,7 @@ final class ApiRoutes {
      * state changes, then a slot among its client's requests in flight, held until the handler (for
      * a run: its whole event stream) ends.
      */
-    private Handler guarded(Body body, Handler handler) {
+    Handler guarded(Body body, Handler handler) {
         return ctx -> {
             if (body != Body.READ_ONLY) {
                 crossSite.checkOrigin(ctx);
@@ -134,7 +136,15 @@ final class ApiRoutes {
 
     private void run(Context ctx) throws Exception {
         String token = ctx.pathParam("token");
-        boolean prompt = sessions.spec(token).prompt();
+        var spec = sessions.spec(token);
+        if (spec.conversation()) {
+            throw LivepostException.badRequest(
+                    "conversation_session",
+                    "This session is a chat conversation: send messages to"
+                            + " /api/chat/{id}/messages and runs of its artifacts to"
+                            + " /api/chat/{id}/artifacts/{artifact}/runs.");
+        }
+        boolean prompt = spec.prompt();
         JsonNode body = body(ctx);
         String source = text(body, prompt ? "prompt" : "code");
         if (source == null) {
@@ -148,6 +158,24 @@ final class ApiRoutes {
                             ? "Give the request as {\"prompt\":\"...\"}."
                             : "Give the code as {\"code\":\"...\"}.");
         }
+        requireEventStream(ctx);
+        countRun(ctx);
+        try (Run run = sessions.start(token, source)) {
+            stream(ctx, run, stream -> stream);
+        }
+    }
+
+    /**
+     * Counts a run against its client's runs a minute.
+     *
+     * @throws LivepostException 429 past them
+     */
+    void countRun(Context ctx) {
+        runs.acquire(clients.of(ctx));
+    }
+
+    /** Runs stream as Server-Sent Events: a request that does not accept them gets 406. */
+    static void requireEventStream(Context ctx) {
         String accept = ctx.header("Accept");
         if (accept == null || !accept.contains("text/event-stream")) {
             throw new LivepostException(
@@ -155,35 +183,38 @@ final class ApiRoutes {
                     "not_acceptable",
                     "Runs stream as Server-Sent Events: send Accept: text/event-stream.");
         }
-        runs.acquire(clients.of(ctx));
-        try (Run run = sessions.start(token, source)) {
-            ctx.status(200);
-            ctx.contentType("text/event-stream; charset=utf-8");
-            ctx.header("Cache-Control", "no-cache");
-            ctx.header("X-Accel-Buffering", "no"); // a proxy in front must not hold events back
-            // A closed tab stops its run; the session and its state stay.
-            var stream =
-                    new EventStream(
-                            ctx.res().getOutputStream(),
-                            json,
-                            "/api/sessions/" + token + "/files/",
-                            () -> {
-                                log.info(
-                                        "run in session {}: client went away, stopping it",
-                                        LogSafe.token(token));
-                                run.interrupt();
-                            });
-            ScheduledFuture<?> heartbeat =
-                    heartbeats.scheduleAtFixedRate(
-                            stream::heartbeat,
-                            HEARTBEAT_SECONDS,
-                            HEARTBEAT_SECONDS,
-                            TimeUnit.SECONDS);
-            try {
-                run.stream(stream);
-            } finally {
-                heartbeat.cancel(false);
-            }
+    }
+
+    /**
+     * Streams {@code run}'s events as the response, through {@code wrap} (which may turn them into
+     * other events), with heartbeats; a client that goes away interrupts the run. Blocks until the
+     * run ended.
+     */
+    void stream(Context ctx, Run run, Function<EventStream, EventSink> wrap) throws IOException {
+        String token = run.session();
+        ctx.status(200);
+        ctx.contentType("text/event-stream; charset=utf-8");
+        ctx.header("Cache-Control", "no-cache");
+        ctx.header("X-Accel-Buffering", "no"); // a proxy in front must not hold events back
+        // A closed tab stops its run; the session and its state stay.
+        var stream =
+                new EventStream(
+                        ctx.res().getOutputStream(),
+                        json,
+                        "/api/sessions/" + token + "/files/",
+                        () -> {
+                            log.info(
+                                    "run in session {}: client went away, stopping it",
+                                    LogSafe.token(token));
+                            run.interrupt();
+                        });
+        ScheduledFuture<?> heartbeat =
+                heartbeats.scheduleAtFixedRate(
+                        stream::heartbeat, HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
+        try {
+            run.stream(wrap.apply(stream));
+        } finally {
+            heartbeat.cancel(false);
         }
     }
 
@@ -255,7 +286,7 @@ final class ApiRoutes {
         ctx.result(in);
     }
 
-    private JsonNode body(Context ctx) {
+    JsonNode body(Context ctx) {
         try {
             JsonNode node = json.readTree(ctx.body());
             if (node == null || !node.isObject()) {
@@ -270,7 +301,7 @@ final class ApiRoutes {
         }
     }
 
-    private static String text(JsonNode body, String field) {
+    static String text(JsonNode body, String field) {
         JsonNode v = body.get(field);
         return v != null && v.isTextual() ? v.asText() : null;
     }

@@ -42,18 +42,26 @@ final class EventStream implements EventSink {
 
     @Override
     public synchronized void send(RunEvent event) {
-        Object wire =
-                event instanceof RunEvent.File f
-                        ? new FileWithUrl(f.id(), f.name(), f.mime(), f.size(), filesUrl + f.id())
-                        : event;
+        send(event.event(), wire(event));
+    }
+
+    /** The data of {@code event} as the contract sends it. */
+    Object wire(RunEvent event) {
+        return event instanceof RunEvent.File f
+                ? new FileWithUrl(f.id(), f.name(), f.mime(), f.size(), filesUrl + f.id())
+                : event;
+    }
+
+    /** An event that is not a run's (the chat's {@code artifact}, {@code markdown}). */
+    synchronized void send(String name, Object wire) {
         String data;
         try {
             data = json.writeValueAsString(wire);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialize " + event.event(), e);
+            throw new IllegalStateException("cannot serialize " + name, e);
         }
         // JSON never holds a raw newline, so one data: line carries the whole event.
-        write("event: " + event.event() + "\ndata: " + data + "\n\n");
+        write("event: " + name + "\ndata: " + data + "\n\n");
     }
 
     /** A comment line, so a closed tab is noticed even while the code prints nothing. */

@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * session through the log and useless to reach it.
  */
 final class LogSafe {
-    private static final Pattern SESSION_PATH = Pattern.compile("(/api/sessions/)([^/?#\\s]+)");
+    private static final Pattern SESSION_PATH =
+            Pattern.compile("(/api/(?:sessions|chat)/)([^/?#\\s]+)");
 
     private LogSafe() {}
 
@@ -29,7 +30,10 @@ final class LogSafe {
         }
     }
 
-    /** Text (a path, a URI, a message) with every {@code /api/sessions/TOKEN} masked. */
+    /**
+     * Text (a path, a URI, a message) with every {@code /api/sessions/TOKEN} and {@code
+     * /api/chat/TOKEN} masked.
+     */
     static String mask(String text) {
         if (text == null) {
             return null;

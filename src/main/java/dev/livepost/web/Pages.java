@@ -37,10 +37,20 @@ public final class Pages {
     private final Blog blog;
     private final Outputs outputs;
     private final TemplateEngine templates;
+    private final boolean chatLink;
 
     public Pages(Blog blog, Outputs outputs) {
+        this(blog, outputs, false);
+    }
+
+    /**
+     * @param chatLink whether the site header links to {@code /chat} (the server can hold
+     *     conversations with Claude)
+     */
+    public Pages(Blog blog, Outputs outputs, boolean chatLink) {
         this.blog = blog;
         this.outputs = outputs;
+        this.chatLink = chatLink;
         this.templates =
                 TemplateEngine.createPrecompiled(
                         null,
@@ -115,9 +125,22 @@ public final class Pages {
         return render("notfound.jte", Map.of("message", message));
     }
 
+    /**
+     * The chat page: the conversation's place when {@code available}, else what the server needs
+     * for it.
+     *
+     * @param limits what the page tells the reader of the limits ({@code messages}, {@code
+     *     idleMinutes}, ...)
+     */
+    public String chat(boolean available, Map<String, Object> limits) {
+        return render("chat.jte", Map.of("available", available, "limits", limits));
+    }
+
     private String render(String template, Map<String, Object> params) {
         var out = new StringOutput();
-        templates.render(template, params, out);
+        var all = new java.util.HashMap<>(params);
+        all.put("chat", chatLink);
+        templates.render(template, all, out);
         return out.toString();
     }
 }

@@ -5,6 +5,7 @@ import dev.livepost.Config;
 import dev.livepost.DaemonThreads;
 import dev.livepost.LivepostException;
 import dev.livepost.blog.Blog;
+import dev.livepost.chat.Conversations;
 import dev.livepost.exec.Sessions;
 import dev.livepost.precompute.OutputStore;
 import io.javalin.Javalin;
@@ -73,7 +74,16 @@ public final class WebServer implements AutoCloseable {
                         clients,
                         new CrossSite(config.allowedOrigins(), clients),
                         new InFlight(config.web().maxRequestsPerClient()));
-        var pages = new PageRoutes(config, new Pages(blog, outputs), store);
+        var conversations = new Conversations(sessions, config.chat(), config.sessionIdle());
+        var pageViews = new Pages(blog, outputs, conversations.offered());
+        var pages = new PageRoutes(config, pageViews, store);
+        var chat =
+                new ChatRoutes(
+                        conversations,
+                        api,
+                        pageViews,
+                        clients,
+                        config.limits().sessionsPerMinute());
         var assets = new AssetRoutes(Assets.standard());
         this.app =
                 Javalin.create(
@@ -110,6 +120,7 @@ public final class WebServer implements AutoCloseable {
                             }
                             c.routes.before(readDeadline::watchBody);
                             api.register(c.routes);
+                            chat.register(c.routes);
                             assets.register(c.routes);
                             pages.register(c.routes);
                             c.routes.get("/healthz", ctx -> ctx.json(health(sessions)));

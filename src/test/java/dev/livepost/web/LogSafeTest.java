@@ -31,6 +31,10 @@ class LogSafeTest {
                 .doesNotContain(TOKEN)
                 .contains("/files/abc?x=1");
         assertThat(LogSafe.mask("/api/sessions")).isEqualTo("/api/sessions");
+        // A conversation's id is its session's token.
+        assertThat(LogSafe.mask("POST /api/chat/" + TOKEN + "/messages"))
+                .isEqualTo("POST /api/chat/" + hash + "/messages");
+        assertThat(LogSafe.mask("/api/chat")).isEqualTo("/api/chat");
         assertThat(LogSafe.mask(null)).isNull();
     }
 }

@@ -44,6 +44,12 @@ final class AnthropicSession implements ExecutorSession {
     /** Whether the kernel script is in the container; touched only by the running run. */
     private volatile boolean kernelShipped;
 
+    /**
+     * A conversation's finished exchanges, sent back with every message; replaced (never changed)
+     * by the running run.
+     */
+    private volatile List<Requests.Turn> history = List.of();
+
     private volatile ActiveRun current;
     private volatile boolean closed;
 
@@ -135,6 +141,9 @@ final class AnthropicSession implements ExecutorSession {
     private RunOutcome work(RunRequest request, ActiveRun active) {
         try {
             ctx.billing().check();
+            if (spec.conversation()) {
+                return request.code() ? code(request, active) : chat(request, active);
+            }
             return spec.prompt() ? prompt(request, active) : code(request, active);
         } catch (UpstreamException e) {
             return active.stopped
@@ -255,6 +264,41 @@ final class AnthropicSession implements ExecutorSession {
         return listener.outcome(result.turn().stopReason(), result.continuations());
     }
 
+    /**
+     * A reader's message in a conversation: Claude gets the history and the message, and its whole
+     * answer joins the history once it has arrived (an answer cut short does not: the next message
+     * is sent as if this one had not been).
+     */
+    private RunOutcome chat(RunRequest request, ActiveRun active) {
+        var out = new ToolOutput(active.sink, ctx.files());
+        var listener = new ChatRun(out);
+        Exchange result;
+        try {
+            result =
+                    exchange(
+                            ctx.requests()
+                                    .chat(
+                                            history,
+                                            request.source(),
+                                            ctx.tuning().promptMaxTokens()),
+                            listener,
+                            active,
+                            false);
+        } catch (ContainerGone gone) {
+            return containerLost();
+        }
+        listener.finish();
+        var longer = new ArrayList<>(history);
+        longer.add(new Requests.Turn(request.source(), result.answer()));
+        history = List.copyOf(longer);
+        return new PromptRun(out).outcome(result.turn().stopReason(), result.continuations());
+    }
+
+    /** The number of finished exchanges of a conversation. */
+    int exchanges() {
+        return history.size();
+    }
+
     /** The next request starts a new container; nothing of this run ran in the old one. */
     private RunOutcome containerLost() {
         containerId = null;
@@ -263,7 +307,7 @@ final class AnthropicSession implements ExecutorSession {
     }
 
     /** One request and its {@code pause_turn} continuations. */
-    private record Exchange(StreamReader.Turn turn, int continuations) {}
+    private record Exchange(StreamReader.Turn turn, int continuations, List<BetaMessage> answer) {}
 
     /**
      * @param withUpload whether the request carries uploads (a dead container named with one has
@@ -326,7 +370,9 @@ final class AnthropicSession implements ExecutorSession {
                 paused.add(turn.message());
                 continue;
             }
-            return new Exchange(turn, paused.size());
+            var answer = new ArrayList<>(paused);
+            answer.add(turn.message());
+            return new Exchange(turn, paused.size(), answer);
         }
     }
 

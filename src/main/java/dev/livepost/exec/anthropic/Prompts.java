@@ -27,6 +27,18 @@ final class Prompts {
             reader, and they are shown as they are saved. Files from earlier requests of this \
             reader may still be in the container.""";
 
+    static final String CHAT_SYSTEM =
+            """
+            You are chatting with a reader of a technical blog. Answer in Markdown. When code \
+            helps, write it and run it with the code execution tool: the reader sees each file \
+            you write and each command you run as a runnable artifact, with its output, and can \
+            edit and run it again in this same container, so prefer writing a Python file and \
+            running it over long inline commands, and keep files in /tmp/work. Python 3 with \
+            numpy, pandas and matplotlib is available. Save plots and files the reader should \
+            get in the folder named by the environment variable OUTPUT_DIR (in Python: \
+            os.environ["OUTPUT_DIR"]) or in the working folder. Files from earlier messages of \
+            this conversation are still in the container.""";
+
     static String codeMessage(String command) {
         return "<command>\n" + command + "\n</command>";
     }

@@ -7,6 +7,7 @@ import com.anthropic.models.beta.messages.BetaCodeExecutionTool20260521;
 import com.anthropic.models.beta.messages.BetaContainerParams;
 import com.anthropic.models.beta.messages.BetaContainerUploadBlockParam;
 import com.anthropic.models.beta.messages.BetaContentBlockParam;
+import com.anthropic.models.beta.messages.BetaMessage;
 import com.anthropic.models.beta.messages.BetaSkillParams;
 import com.anthropic.models.beta.messages.BetaTextBlockParam;
 import com.anthropic.models.beta.messages.MessageCreateParams;
@@ -41,6 +42,29 @@ final class Requests {
     /** Prompt mode: Claude does what the reader asks. */
     MessageCreateParams.Builder prompt(String request, long maxTokens) {
         return base(Prompts.PROMPT_SYSTEM, maxTokens).addUserMessage(request);
+    }
+
+    /**
+     * Chat: the conversation so far (the reader's messages and Claude's whole answers, tool calls
+     * and results included, as the API requires them back), then the reader's new message.
+     */
+    MessageCreateParams.Builder chat(List<Turn> history, String message, long maxTokens) {
+        var b = base(Prompts.CHAT_SYSTEM, maxTokens);
+        for (Turn t : history) {
+            b.addUserMessage(t.message());
+            t.answer().forEach(b::addMessage);
+        }
+        return b.addUserMessage(message);
+    }
+
+    /**
+     * One finished exchange of a chat: the reader's message and Claude's answer, in one or more
+     * assistant messages (more after {@code pause_turn} continuations). Immutable.
+     */
+    record Turn(String message, List<BetaMessage> answer) {
+        Turn {
+            answer = List.copyOf(answer);
+        }
     }
 
     private MessageCreateParams.Builder base(String system, long maxTokens) {

@@ -298,7 +298,11 @@ final class FakeAnthropic implements AutoCloseable {
             String system = system(body);
             JsonNode messages = body.path("messages");
             JsonNode last = messages.get(messages.size() - 1);
-            if (system.contains("character for character")) {
+            if (system.contains(CHAT_SYSTEM_MARK)) {
+                sse.messageStart(input);
+                chatMode(sse, container, messages, fault);
+                answered.add(new Answered(null, sse.outputTokens(), input.tokens()));
+            } else if (system.contains("character for character")) {
                 var m = COMMAND.matcher(text(messages.get(0)));
                 if (!m.matches()) {
                     violations.add("code mode without a <command>: " + text(messages.get(0)));
@@ -577,6 +581,104 @@ final class FakeAnthropic implements AutoCloseable {
         String out = runBash(sse, toolId, container, "cd /tmp/work && python3 count.py");
         sse.textBlock("Your request has " + out.strip() + " words.");
         sse.end("end_turn", container);
+    }
+
+    /** What tells a chat request from the others: a phrase of Livepost's chat system prompt. */
+    static final String CHAT_SYSTEM_MARK = "chatting with a reader";
+
+    private static final Pattern FENCED_PYTHON =
+            Pattern.compile("```python\\n(.*?)```", Pattern.DOTALL);
+
+    /**
+     * Chat: the "model" answers the reader's last message, the conversation's earlier messages and
+     * its own earlier answers (tool calls and results included) coming back in {@code messages}, as
+     * the real API needs them. Its script: Python in a fenced block of the message is written to
+     * {@code /tmp/work/stepN.py} with the text editor and run with bash ({@code N}: the message's
+     * number); any other message gets a reply in words that quotes the conversation's first
+     * message, so a test sees that the history came back. A message containing "pause" makes the
+     * first response stop with {@code pause_turn} after the text, as long turns do.
+     */
+    private void chatMode(FakeStream sse, FakeContainer container, JsonNode messages, Fault fault)
+            throws IOException {
+        JsonNode last = messages.get(messages.size() - 1);
+        checkHistory(messages);
+        int n = 0;
+        JsonNode lastUser = null;
+        for (JsonNode m : messages) {
+            if (m.path("role").asText().equals("user")) {
+                n++;
+                lastUser = m;
+            }
+        }
+        String message = text(lastUser);
+        boolean continuing = last.path("role").asText().equals("assistant");
+        if (!continuing) {
+            sse.textBlock("**Message " + n + "** of our conversation. ");
+            if (fault instanceof Hold h) {
+                await(h.release());
+            }
+            if (message.contains("pause")) {
+                sse.end("pause_turn", container);
+                return;
+            }
+        }
+        var code = FENCED_PYTHON.matcher(message);
+        if (!code.find()) {
+            sse.textBlock("You first asked: \u201c" + text(messages.get(0)).strip() + "\u201d.");
+            sse.end("end_turn", container);
+            return;
+        }
+        String path = "/tmp/work/step" + n + ".py";
+        String editId =
+                sse.toolUse(
+                        "text_editor_code_execution",
+                        json.createObjectNode()
+                                .put("command", "create")
+                                .put("path", path)
+                                .put("file_text", code.group(1)));
+        container.write(path, code.group(1));
+        sse.editorCreated(editId);
+        String command = "cd /tmp/work && python3 step" + n + ".py";
+        String toolId =
+                sse.toolUse("bash_code_execution", json.createObjectNode().put("command", command));
+        String out = runBash(sse, toolId, container, command);
+        sse.textBlock("It printed:\n\n```\n" + out.strip() + "\n```\n");
+        sse.end("end_turn", container);
+    }
+
+    /**
+     * The shape the real API requires of a conversation sent back: it starts with the user, roles
+     * alternate (an assistant message continued after {@code pause_turn} may follow another), and
+     * every server tool call in an assistant message has its result in the same message.
+     */
+    private void checkHistory(JsonNode messages) {
+        String previous = null;
+        for (JsonNode m : messages) {
+            String role = m.path("role").asText();
+            if (previous == null && !role.equals("user")) {
+                violations.add("a conversation must start with the user: " + m);
+            }
+            if (role.equals("user") && "user".equals(previous)) {
+                violations.add("two user messages in a row: " + messages);
+            }
+            if (role.equals("assistant")) {
+                var calls = new java.util.HashSet<String>();
+                var results = new java.util.HashSet<String>();
+                for (JsonNode b : m.path("content")) {
+                    String type = b.path("type").asText();
+                    if (type.equals("server_tool_use")) {
+                        calls.add(b.path("id").asText());
+                    } else if (type.endsWith("_tool_result")) {
+                        results.add(b.path("tool_use_id").asText());
+                    }
+                }
+                if (!calls.equals(results)) {
+                    violations.add(
+                            "tool calls " + calls + " without their results " + results + ": " + m);
+                }
+            }
+            previous = role;
+        }
     }
 
     private static void deleteTree(Path root) {
