@@ -275,10 +275,12 @@ public final class LocalExecutor implements Executor {
                 || failure.contains("proc")
                 || failure.contains("Operation not permitted")) {
             fix =
-                    "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1,"
-                            + " or kernel.apparmor_restrict_unprivileged_userns=0), or in Docker run the"
-                            + " container with --security-opt seccomp=unconfined --security-opt"
-                            + " apparmor=unconfined --cap-add SYS_ADMIN (or --privileged)";
+                    "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1;"
+                            + " on Ubuntu 23.10 and later an AppArmor profile for bwrap, or"
+                            + " kernel.apparmor_restrict_unprivileged_userns=0: see the README), or"
+                            + " in Docker run the container with --security-opt seccomp=unconfined"
+                            + " --security-opt apparmor=unconfined --security-opt"
+                            + " systempaths=unconfined (see compose.yaml)";
         } else if (failure.contains("No module named")) {
             fix = "apt-get install python3-numpy python3-pandas python3-matplotlib";
         } else {

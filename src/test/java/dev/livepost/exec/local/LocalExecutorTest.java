@@ -17,7 +17,7 @@ class LocalExecutorTest {
                 .contains("Creating new namespace failed")
                 .contains("kernel.unprivileged_userns_clone=1")
                 .contains("--security-opt seccomp=unconfined")
-                .contains("--cap-add SYS_ADMIN");
+                .contains("systempaths=unconfined");
     }
 
     @Test

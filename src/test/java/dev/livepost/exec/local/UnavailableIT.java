@@ -42,7 +42,7 @@ class UnavailableIT {
             assertThat(health.detail())
                     .doesNotContain("\n")
                     .contains("Creating new namespace failed")
-                    .contains("--cap-add SYS_ADMIN");
+                    .contains("systempaths=unconfined");
             assertThatThrownBy(() -> executor.open(LocalSandboxes.SPEC))
                     .isInstanceOfSatisfying(
                             LivepostException.class, e -> assertThat(e.status()).isEqualTo(503));
