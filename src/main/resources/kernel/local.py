@@ -1,7 +1,10 @@
 """Livepost's local kernel: the cell core behind a JSON-lines pipe, inside a bubblewrap sandbox.
 
 Protocol (one JSON object per line):
-  server -> kernel, on stdin:   {"type": "run", "id": "...", "code": "..."},
+  server -> kernel, on stdin:   {"type": "run", "id": "...", "code": "...", "lang": "..."}
+                                (lang: python when absent, else sql, bash or javascript; see
+                                langs.py), {"type": "prepare", "lang": "...", "memory": bytes}
+                                (starts what a language needs before its first run),
                                 {"type": "interrupt", "id": "..."} (stops that run, even when it
                                 has not started yet; without an id, the current run),
                                 {"type": "stdin", "id": "...", "text": "..."} | {..., "eof": true}
@@ -46,6 +49,7 @@ import time
 import traceback
 
 from cell import Cells, flush_std_streams  # livepost: dropped when assembled
+from langs import new_runner  # livepost: dropped when assembled
 
 WORK = "/work"
 
@@ -311,6 +315,17 @@ class PipeKernel:
         self.queued = []
         self.current_id = None
         self.stop_id = None  # the run to stop, also before it starts
+        self.runners = {}  # language -> its runner (langs.py), made on first use
+        self.runner = None  # the current run's, when not Python
+
+    def runner_for(self, msg):
+        """The runner of the message's language; None for Python, which Cells runs itself."""
+        lang = msg.get("lang") or "python"
+        if lang == "python":
+            return None
+        if lang not in self.runners:
+            self.runners[lang] = new_runner(lang, self.cells, msg.get("memory"))
+        return self.runners[lang]
 
     def new_sys_stdin(self):
         """A fresh sys.stdin (no text buffered from an earlier run) that asks before it blocks."""
@@ -343,7 +358,10 @@ class PipeKernel:
                 return
             self.stop_id = run_id
             if self.cells.running and run_id == self.current_id:
-                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+                if self.runner is not None:
+                    self.runner.interrupt()
+                else:
+                    signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
 
     def serve(self):
         signal.signal(signal.SIGINT, self.cells.on_sigint)
@@ -355,6 +373,8 @@ class PipeKernel:
         while True:
             try:
                 msg = self.queue.get()
+                if msg.get("type") == "prepare":
+                    self.runner_for(msg).prepare()
                 if msg.get("type") == "run":
                     run_id = msg["id"]
                     with self.lock:
@@ -363,10 +383,18 @@ class PipeKernel:
                         self.current_id = run_id
                     self.stdin.reset()
                     self.new_sys_stdin()
+                    runner = self.runner_for(msg)
+                    with self.lock:
+                        self.runner = runner
                     self.channel.send(type="started", id=run_id)
-                    status, code = self.cells.run(msg["code"], lambda: self.stop_id == run_id)
+                    status, code = self.cells.run(
+                        msg["code"],
+                        lambda: self.stop_id == run_id,
+                        execute=None if runner is None else runner.execute,
+                    )
                     with self.lock:
                         self.current_id = self.stop_id = None
+                        self.runner = None
                     self.channel.send(type="done", id=run_id, status=status, exit=code)
             except KeyboardInterrupt:
                 pass  # an interrupt that arrived just after a run ended

@@ -17,7 +17,7 @@ public final class KernelScripts {
     /** Ends the lines of a transport that exist only for running it next to {@code cell.py}. */
     static final String DROPPED_MARK = "# livepost: dropped when assembled";
 
-    private static final String LOCAL = assemble("local.py");
+    private static final String LOCAL = assemble("langs.py", "local.py");
     private static final String ZYGOTE = LOCAL + "\n\n" + strip(resource("zygote.py"));
     private static final String ANTHROPIC = compact(assemble("anthropic.py"));
 
@@ -44,10 +44,12 @@ public final class KernelScripts {
         return ANTHROPIC;
     }
 
-    private static String assemble(String transport) {
-        String core = resource("cell.py");
-        String tail = strip(resource(transport));
-        return core + (core.endsWith("\n") ? "\n\n" : "\n\n\n") + tail;
+    private static String assemble(String... parts) {
+        String script = resource("cell.py");
+        for (String part : parts) {
+            script += (script.endsWith("\n") ? "\n\n" : "\n\n\n") + strip(resource(part));
+        }
+        return script;
     }
 
     private static String strip(String transport) {

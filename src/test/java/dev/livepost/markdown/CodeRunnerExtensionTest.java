@@ -145,7 +145,7 @@ class CodeRunnerExtensionTest {
                         CodeRunnerBlock::getLine,
                         CodeRunnerBlock::getError)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("1", "js", null, 1, null),
+                        org.assertj.core.groups.Tuple.tuple("1", "javascript", null, 1, null),
                         org.assertj.core.groups.Tuple.tuple("named", "python", null, 6, null),
                         org.assertj.core.groups.Tuple.tuple("3", "python", 9999, 11, null));
         assertThat(blocks.get(2).getCode()).isEqualTo("3\n");

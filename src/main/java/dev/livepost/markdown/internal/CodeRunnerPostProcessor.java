@@ -50,6 +50,14 @@ public final class CodeRunnerPostProcessor implements PostProcessor {
                 String info = code == null ? null : infoLanguage(code.getInfo());
                 b.setLang(info == null ? "python" : info);
             }
+            if (!b.isPrompt()) {
+                String lang = RunnableLanguages.canonical(b.getLang());
+                if (lang == null) {
+                    b.setError(RunnableLanguages.unknown(b.getLang()));
+                } else {
+                    b.setLang(lang);
+                }
+            }
         }
         checkIds(blocks);
         checkHidden(blocks);
