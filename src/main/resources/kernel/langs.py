@@ -100,17 +100,14 @@ def split_statements(code):
     out.append((start, code[start:]))
     result = []
     for offset, text in out:
-        body = _strip_comments(text)
-        if not body.strip(" \t\r\n;"):
-            continue
-        lead = len(text) - len(text.lstrip())
-        result.append((code.count("\n", 0, offset + lead) + 1, text))
+        first = code.count("\n", 0, offset) + 1
+        # The statement's line is its first one that is neither blank nor a comment.
+        for i, line in enumerate(text.split("\n")):
+            body = line.strip(" \t\r;")
+            if body and not body.startswith("--"):
+                result.append((first + i, text))
+                break
     return result
-
-
-def _strip_comments(text):
-    lines = [l for l in text.splitlines() if not l.strip().startswith("--")]
-    return "\n".join(lines)
 
 
 def _cell(value):
