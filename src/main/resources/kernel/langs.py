@@ -149,8 +149,10 @@ def _table(columns, rows, more):
 
 class ChildRunner:
     """A persistent child process of the sandbox: code goes to it on a pipe (fd `cmd` in the
-    child), and it answers each run with JSON lines on another (fd `out`): {"display": bundle} and
-    at the end {"status": ..., "exit": n}. Its stdout and stderr are the kernel's forwarded fds."""
+    child), and it answers each run with JSON lines on another (fd `out`): {"display": bundle},
+    {"stream": "stdout"|"stderr", "text": ...} and at the end {"status": ..., "exit": n}. Its fds 1
+    and 2 are the kernel's forwarded ones, for what writes there directly (bash, its commands); a
+    child that also displays values sends its own output on `out`, so both keep their order."""
 
     name = "?"
 
@@ -232,6 +234,10 @@ class ChildRunner:
                     continue
                 if "display" in msg and isinstance(msg["display"], dict):
                     self.cells.display_bundle(msg["display"])
+                elif msg.get("stream") in ("stdout", "stderr"):
+                    text = str(msg.get("text", ""))
+                    for i in range(0, len(text), 1 << 16):
+                        self.cells.hooks.output(msg["stream"], text[i : i + (1 << 16)])
                 elif "status" in msg:
                     if self.interrupted:
                         return "interrupted", 130
@@ -334,6 +340,7 @@ class NodeRunner(ChildRunner):
 NODE_DRIVER = r"""
 'use strict';
 const fs = require('fs');
+const net = require('net');
 const vm = require('vm');
 const util = require('util');
 const readline = require('readline');
@@ -375,17 +382,33 @@ function rewrite(code) {
   return code;
 }
 
-function stackOf(err, file) {
+// The stack down to the first frame of node's vm or of this driver; without node's pointer into
+// source that is not the reader's (JSON.parse's, say).
+function stackOf(err) {
   if (!(err instanceof Error) || typeof err.stack !== 'string') {
     return 'Uncaught ' + util.inspect(err);
   }
-  const lines = err.stack.split('\n');
+  let lines = err.stack.split('\n');
+  if (!/^run-\d+\.js:\d+$/.test(lines[0]) && lines.indexOf('') > 0 && lines.indexOf('') < 5) {
+    lines = lines.slice(lines.indexOf('') + 1);
+  }
   const keep = [];
   for (const line of lines) {
-    if (/^\s+at /.test(line) && !line.includes(file)) break;
+    if (/^\s+at /.test(line) && /node:|\[eval\]/.test(line)) break;
     keep.push(line);
   }
   return keep.join('\n');
+}
+
+// console.log and friends: through the out pipe, in order with display().
+for (const name of ['stdout', 'stderr']) {
+  process[name].write = (chunk, encoding, callback) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    send({ stream: name, text });
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (typeof done === 'function') process.nextTick(done);
+    return true;
+  };
 }
 
 async function run(code) {
@@ -410,7 +433,7 @@ async function run(code) {
     }
   } catch (err) {
     status = 'error';
-    process.stderr.write(stackOf(err, file) + '\n');
+    process.stderr.write(stackOf(err) + '\n');
   } finally {
     stop = null;
   }
@@ -421,9 +444,11 @@ process.on('SIGINT', () => {
   if (stop) stop(new Error('Interrupted'));
 });
 process.on('uncaughtException', (err) => {
-  process.stderr.write(stackOf(err, '.js') + '\n');
+  process.stderr.write(stackOf(err) + '\n');
 });
-const lines = readline.createInterface({ input: fs.createReadStream(null, { fd: cmdFd }) });
+// A socket, not fs.createReadStream: a read blocked in the thread pool would keep process.exit()
+// from ending the process.
+const lines = readline.createInterface({ input: new net.Socket({ fd: cmdFd, readable: true }) });
 let queue = Promise.resolve();
 lines.on('line', (line) => {
   const { code } = JSON.parse(line);

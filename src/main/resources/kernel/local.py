@@ -264,6 +264,11 @@ class PipeHooks:
     def notice(self, message):
         self.channel.send(type="notice", message=message)
 
+    def output(self, kind, text):
+        """stdout or stderr text another language's runner got on its own pipe."""
+        self.flush()
+        self.channel.send(type=kind, text=text)
+
     def flush(self):
         flush_std_streams()
         for forwarder in self.forwarders:

@@ -36,7 +36,9 @@ final class RunnableLanguages {
         return "lang="
                 + lang
                 + " cannot run: a code artifact is in "
-                + String.join(", ", NAMES)
+                + String.join(", ", NAMES.subList(0, NAMES.size() - 1))
+                + " or "
+                + NAMES.get(NAMES.size() - 1)
                 + " (or js, sh, sqlite, py)";
     }
 }
