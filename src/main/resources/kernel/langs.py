@@ -13,11 +13,14 @@ needs ahead of its first run, while the sandbox waits in a pool).
   a DEBUG trap makes the run's script return (extdebug), so the shell and its state survive.
 - javascript: one persistent node process per session running each run in its main context with
   vm (top-level await, the last expression's value displayed, display() for values and HTML).
+- java: one JShell per session in a JVM of its own sized to the sandbox (the driver's classes,
+  dev.livepost.kernel, come from the server in the prepare message).
 
 A child process gets its code on a pipe and tells the kernel on another pipe when a run is done;
 neither is stdin, which stays the reader's. Standard library only.
 """
 
+import base64
 import html
 import json
 import os
@@ -29,18 +32,21 @@ import threading
 
 from cell import MAX_TEXT  # livepost: dropped when assembled
 
-LANGUAGES = ("python", "sql", "bash", "javascript")
 SCRATCH = "/work/.tmp/.livepost"  # /tmp: hidden from the reader's generated files
 MAX_ROWS = 1000  # rows shown of one statement's result
 
 
-def new_runner(lang, cells, memory_bytes):
+def new_runner(lang, cells, msg):
+    """The runner of a language; `msg` is the first message that names it (memory: the sandbox's
+    limit in bytes; classes: for java, the driver's class files by path, base64)."""
     if lang == "sql":
         return SqlRunner(cells)
     if lang == "bash":
         return BashRunner(cells)
     if lang == "javascript":
-        return NodeRunner(cells, memory_bytes)
+        return NodeRunner(cells, msg.get("memory"))
+    if lang == "java":
+        return JavaRunner(cells, msg.get("memory"), msg.get("classes") or {})
     raise ValueError("unknown language %r" % lang)
 
 
@@ -108,6 +114,52 @@ def split_statements(code):
                 result.append((first + i, text))
                 break
     return result
+
+
+class JavaRunner(ChildRunner):
+    """JShell in one JVM (its local execution engine), sized to the sandbox: the heap is half of
+    its memory, C1 only (starts faster, less memory), a heap that shrinks back after a run."""
+
+    name = "java"
+    JAVA = "/usr/lib/jvm/java-17-openjdk-amd64/bin/java"  # Thread.stop (interrupt) needs <= 19
+    CLASSES = SCRATCH + "/classes"
+
+    def __init__(self, cells, memory_bytes, classes):
+        super().__init__(cells)
+        self.heap_mb = max(64, (memory_bytes or 512 << 20) // 2 >> 20)
+        self.classes = classes
+
+    def command(self, cmd_fd, out_fd):
+        if not os.path.exists(self.JAVA):
+            raise OSError("Java is not installed (%s is missing)" % self.JAVA)
+        for path, data in self.classes.items():
+            target = os.path.join(self.CLASSES, path)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as f:
+                f.write(base64.b64decode(data))
+        return [
+            self.JAVA,
+            "-Xmx%dm" % self.heap_mb,
+            "-Xms8m",
+            "-XX:MinHeapFreeRatio=10",
+            "-XX:MaxHeapFreeRatio=20",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:CICompilerCount=1",
+            "-XX:ReservedCodeCacheSize=32m",
+            "-XX:-UsePerfData",
+            "-Xss1m",
+            "-Djava.io.tmpdir=/tmp",
+            "-cp",
+            self.CLASSES,
+            "dev.livepost.kernel.JShellDriver",
+            str(cmd_fd),
+            str(out_fd),
+        ]
+
+    def send(self, code):
+        self.cmd.write(base64.b64encode(code.encode("utf-8")).decode("ascii") + "\n")
+        self.cmd.flush()
 
 
 def _cell(value):

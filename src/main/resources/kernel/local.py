@@ -2,9 +2,10 @@
 
 Protocol (one JSON object per line):
   server -> kernel, on stdin:   {"type": "run", "id": "...", "code": "...", "lang": "..."}
-                                (lang: python when absent, else sql, bash or javascript; see
-                                langs.py), {"type": "prepare", "lang": "...", "memory": bytes}
-                                (starts what a language needs before its first run),
+                                (lang: python when absent, else sql, bash, javascript or java;
+                                see langs.py), {"type": "prepare", "lang": "...", "memory":
+                                bytes, "classes": {...}} (starts what a language needs before
+                                its first run; classes: java's driver),
                                 {"type": "interrupt", "id": "..."} (stops that run, even when it
                                 has not started yet; without an id, the current run),
                                 {"type": "stdin", "id": "...", "text": "..."} | {..., "eof": true}
@@ -329,7 +330,7 @@ class PipeKernel:
         if lang == "python":
             return None
         if lang not in self.runners:
-            self.runners[lang] = new_runner(lang, self.cells, msg.get("memory"))
+            self.runners[lang] = new_runner(lang, self.cells, msg)
         return self.runners[lang]
 
     def new_sys_stdin(self):
@@ -379,7 +380,10 @@ class PipeKernel:
             try:
                 msg = self.queue.get()
                 if msg.get("type") == "prepare":
-                    self.runner_for(msg).prepare()
+                    try:
+                        self.runner_for(msg).prepare()
+                    except Exception:  # the first run says why, to the reader
+                        traceback.print_exc(file=self.log)
                 if msg.get("type") == "run":
                     run_id = msg["id"]
                     with self.lock:

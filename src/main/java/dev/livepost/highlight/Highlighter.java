@@ -299,6 +299,7 @@ public final class Highlighter {
                     Map.entry("typescript", JAVASCRIPT),
                     Map.entry("ts", JAVASCRIPT),
                     Map.entry("java", JAVA),
+                    Map.entry("jshell", JAVA),
                     Map.entry("node", JAVASCRIPT),
                     Map.entry("nodejs", JAVASCRIPT),
                     Map.entry("sql", SQL),

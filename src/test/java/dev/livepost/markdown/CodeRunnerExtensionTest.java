@@ -191,8 +191,8 @@ class CodeRunnerExtensionTest {
                         org.assertj.core.groups.Tuple.tuple("e", "r"));
         assertThat(blocks.get(2).getError())
                 .isEqualTo(
-                        "lang=ruby cannot run: a code artifact is in python, javascript, bash or"
-                                + " sql (or js, sh, sqlite, py)");
+                        "lang=ruby cannot run: a code artifact is in python, javascript, bash,"
+                                + " sql or java (or js, sh, sqlite, py)");
         assertThat(blocks.get(3).getError())
                 .isEqualTo("setup='a' names an artifact in lang=bash, not lang=python");
         assertThat(blocks.get(4).getError()).isNull();

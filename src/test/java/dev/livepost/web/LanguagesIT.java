@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code lang=javascript}, {@code lang=bash} and {@code lang=sql} artifacts through the HTTP API,
- * on the real server and the real local sandbox: output, streaming, state across runs, error
- * status, interrupt and the time limit, for each language.
+ * {@code lang=javascript}, {@code lang=bash}, {@code lang=sql} and {@code lang=java} artifacts
+ * through the HTTP API, on the real server and the real local sandbox: output, streaming, state
+ * across runs, error status, interrupt and the time limit, for each language.
  */
 class LanguagesIT {
     private static final String POST =
@@ -44,6 +44,11 @@ class LanguagesIT {
             ::code-runner{id=db timeout=3}
             ```sql
             select 1;
+            ```
+
+            ::code-runner{id=jv timeout=5}
+            ```java
+            1 + 1
             ```
 
             ::code-runner{id=other lang=ruby}
@@ -250,6 +255,60 @@ class LanguagesIT {
                         "with recursive c(x) as (select 1 union all select x + 1 from c)"
                                 + " select count(*) from c;");
         assertThat(done(events).path("status").asText()).isEqualTo("timeout");
+    }
+
+    @Test
+    void javaKeepsDeclarationsAndDisplaysTheLastExpression() throws Exception {
+        String token = session("jv");
+        List<Event> first =
+                run(
+                        token,
+                        "record Point(int x, int y) {}\nint twice(int n) { return 2 * n; }\n"
+                                + "var p = new Point(20, 1);\nSystem.out.println(\"hello\");\n"
+                                + "System.err.println(\"careful\");\ntwice(p.x()) + p.y() + 1");
+        assertThat(text(first, "stdout")).isEqualTo("hello\n");
+        assertThat(text(first, "stderr")).isEqualTo("careful\n");
+        assertThat(displays(first)).containsExactly("42");
+        assertThat(done(first).path("status").asText()).isEqualTo("ok");
+        // A declaration may be made again; the others persist.
+        List<Event> second = run(token, "var p = new Point(1, 2);\nList.of(twice(p.x()), p.y())");
+        assertThat(displays(second)).containsExactly("[2, 2]");
+    }
+
+    @Test
+    void javaErrorsNameTheirLineWithStatusError() throws Exception {
+        String token = session("jv");
+        List<Event> compile = run(token, "int a = 1;\nString s = a;");
+        assertThat(text(compile, "stderr"))
+                .startsWith("run-1.java:2: error: incompatible types")
+                .contains("String s = a;");
+        assertThat(done(compile).path("status").asText()).isEqualTo("error");
+        List<Event> thrown = run(token, "int f(int n) {\n  return 10 / n;\n}\n\nf(0)");
+        assertThat(text(thrown, "stderr"))
+                .isEqualTo(
+                        "java.lang.ArithmeticException: / by zero\n"
+                                + "\tat f (run-2.java:2)\n"
+                                + "\tat run-2.java:5\n");
+        assertThat(done(thrown).path("status").asText()).isEqualTo("error");
+    }
+
+    @Test
+    void javaStreamsAndIsInterrupted() throws Exception {
+        String token = session("jv");
+        run(token, "String kept = \"still here\";");
+        LiveRun busy = start(token, "System.out.println(\"spinning\");\nwhile (true) {}");
+        busy.await(e -> e.name().equals("stdout") && e.text().equals("spinning\n"), WAIT);
+        app.post("/api/sessions/" + token + "/interrupt", "{}");
+        assertThat(done(busy.events(WAIT)).path("status").asText()).isEqualTo("interrupted");
+        assertThat(displays(run(token, "kept"))).containsExactly("\"still here\"");
+    }
+
+    @Test
+    void javaPastTheTimeLimitTimesOut() throws Exception {
+        String token = session("jv");
+        List<Event> events = run(token, "Thread.sleep(60_000);");
+        assertThat(done(events).path("status").asText()).isEqualTo("timeout");
+        assertThat(displays(run(token, "1 + 2"))).containsExactly("3");
     }
 
     @Test

@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class LanguagePools implements AutoCloseable {
     /** The languages whose code the local executor runs, as the directive's {@code lang} names. */
-    static final List<String> LANGUAGES = List.of("python", "javascript", "bash", "sql");
+    static final List<String> LANGUAGES = List.of("python", "javascript", "bash", "sql", "java");
 
     private final SandboxPool python;
     private final SandboxLauncher launcher;

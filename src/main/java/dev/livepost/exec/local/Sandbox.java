@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livepost.LivepostException;
+import dev.livepost.exec.KernelScripts;
 import dev.livepost.exec.RunEvent;
 import dev.livepost.exec.RunSink;
 import java.io.IOException;
@@ -129,11 +130,16 @@ final class Sandbox {
     void prepare(String lang, long memoryBytes) {
         this.language = lang;
         this.memoryBytes = memoryBytes;
-        send(
+        ObjectNode msg =
                 JSON.createObjectNode()
                         .put("type", "prepare")
                         .put("lang", lang)
-                        .put("memory", memoryBytes));
+                        .put("memory", memoryBytes);
+        if (lang.equals("java")) {
+            ObjectNode classes = msg.putObject("classes");
+            KernelScripts.jshellDriver().forEach(classes::put);
+        }
+        send(msg);
     }
 
     /** The language of this sandbox's runs ({@link #prepare}), {@code python} by default. */

@@ -10,7 +10,7 @@ import java.util.Map;
  * the component and the highlighter know one name per language. Stateless.
  */
 final class RunnableLanguages {
-    static final List<String> NAMES = List.of("python", "javascript", "bash", "sql");
+    static final List<String> NAMES = List.of("python", "javascript", "bash", "sql", "java");
 
     private static final Map<String, String> ALIASES =
             Map.of(
@@ -21,7 +21,8 @@ final class RunnableLanguages {
                     "nodejs", "javascript",
                     "sh", "bash",
                     "shell", "bash",
-                    "sqlite", "sql");
+                    "sqlite", "sql",
+                    "jshell", "java");
 
     private RunnableLanguages() {}
 
