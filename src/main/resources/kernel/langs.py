@@ -116,52 +116,6 @@ def split_statements(code):
     return result
 
 
-class JavaRunner(ChildRunner):
-    """JShell in one JVM (its local execution engine), sized to the sandbox: the heap is half of
-    its memory, C1 only (starts faster, less memory), a heap that shrinks back after a run."""
-
-    name = "java"
-    JAVA = "/usr/lib/jvm/java-17-openjdk-amd64/bin/java"  # Thread.stop (interrupt) needs <= 19
-    CLASSES = SCRATCH + "/classes"
-
-    def __init__(self, cells, memory_bytes, classes):
-        super().__init__(cells)
-        self.heap_mb = max(64, (memory_bytes or 512 << 20) // 2 >> 20)
-        self.classes = classes
-
-    def command(self, cmd_fd, out_fd):
-        if not os.path.exists(self.JAVA):
-            raise OSError("Java is not installed (%s is missing)" % self.JAVA)
-        for path, data in self.classes.items():
-            target = os.path.join(self.CLASSES, path)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with open(target, "wb") as f:
-                f.write(base64.b64decode(data))
-        return [
-            self.JAVA,
-            "-Xmx%dm" % self.heap_mb,
-            "-Xms8m",
-            "-XX:MinHeapFreeRatio=10",
-            "-XX:MaxHeapFreeRatio=20",
-            "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1",
-            "-XX:CICompilerCount=1",
-            "-XX:ReservedCodeCacheSize=32m",
-            "-XX:-UsePerfData",
-            "-Xss1m",
-            "-Djava.io.tmpdir=/tmp",
-            "-cp",
-            self.CLASSES,
-            "dev.livepost.kernel.JShellDriver",
-            str(cmd_fd),
-            str(out_fd),
-        ]
-
-    def send(self, code):
-        self.cmd.write(base64.b64encode(code.encode("utf-8")).decode("ascii") + "\n")
-        self.cmd.flush()
-
-
 def _cell(value):
     if value is None:
         return "NULL"
@@ -386,6 +340,52 @@ class NodeRunner(ChildRunner):
 
     def send(self, code):
         self.cmd.write(json.dumps({"code": code}) + "\n")
+        self.cmd.flush()
+
+
+class JavaRunner(ChildRunner):
+    """JShell in one JVM (its local execution engine), sized to the sandbox: the heap is half of
+    its memory, C1 only (starts faster, less memory), a heap that shrinks back after a run."""
+
+    name = "java"
+    JAVA = "/usr/lib/jvm/java-17-openjdk-amd64/bin/java"  # Thread.stop (interrupt) needs <= 19
+    CLASSES = SCRATCH + "/classes"
+
+    def __init__(self, cells, memory_bytes, classes):
+        super().__init__(cells)
+        self.heap_mb = max(64, (memory_bytes or 512 << 20) // 2 >> 20)
+        self.classes = classes
+
+    def command(self, cmd_fd, out_fd):
+        if not os.path.exists(self.JAVA):
+            raise OSError("Java is not installed (%s is missing)" % self.JAVA)
+        for path, data in self.classes.items():
+            target = os.path.join(self.CLASSES, path)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as f:
+                f.write(base64.b64decode(data))
+        return [
+            self.JAVA,
+            "-Xmx%dm" % self.heap_mb,
+            "-Xms8m",
+            "-XX:MinHeapFreeRatio=10",
+            "-XX:MaxHeapFreeRatio=20",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:CICompilerCount=1",
+            "-XX:ReservedCodeCacheSize=32m",
+            "-XX:-UsePerfData",
+            "-Xss1m",
+            "-Djava.io.tmpdir=/tmp",
+            "-cp",
+            self.CLASSES,
+            "dev.livepost.kernel.JShellDriver",
+            str(cmd_fd),
+            str(out_fd),
+        ]
+
+    def send(self, code):
+        self.cmd.write(base64.b64encode(code.encode("utf-8")).decode("ascii") + "\n")
         self.cmd.flush()
 
 

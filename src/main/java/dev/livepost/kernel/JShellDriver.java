@@ -52,7 +52,8 @@ public final class JShellDriver {
     private final Map<String, int[]> lines = new HashMap<>();
 
     private volatile boolean interrupted;
-    private int run;
+    private volatile boolean running;
+    private volatile int run;
 
     private JShellDriver(JShell shell, Messages messages, PrintStream err) {
         this.shell = shell;
@@ -92,15 +93,46 @@ public final class JShellDriver {
         System.exit(0);
     }
 
+    /**
+     * SIGINT: stops the running snippet. One being compiled has no code running yet, so a thread
+     * keeps stopping until the run is over: the snippet stops as soon as it starts.
+     */
     private void stop() {
+        int gen = run;
+        if (interrupted || !running) {
+            return;
+        }
         interrupted = true;
-        shell.stop();
+        var stopper =
+                new Thread(
+                        () -> {
+                            while (running && interrupted && run == gen) {
+                                shell.stop();
+                                try {
+                                    Thread.sleep(50);
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                            }
+                        },
+                        "livepost-stop");
+        stopper.setDaemon(true);
+        stopper.start();
     }
 
     /** Runs the snippets of one run's code; false at the first that fails. */
     private boolean run(String code) {
-        run++;
         interrupted = false;
+        run++;
+        running = true;
+        try {
+            return snippets(code);
+        } finally {
+            running = false;
+        }
+    }
+
+    private boolean snippets(String code) {
         String rest = code;
         String value = null;
         while (!rest.isBlank()) {
@@ -109,8 +141,6 @@ public final class JShellDriver {
                 return false;
             }
             int consumed = code.length() - rest.length();
-            int start = consumed + (rest.length() - rest.stripLeading().length());
-            int line = 1 + count(code, start);
             var info = analysis.analyzeCompletion(rest);
             String source;
             if (info.completeness().isComplete()) {
@@ -120,13 +150,19 @@ public final class JShellDriver {
                 source = rest; // incomplete: let the compiler say what is missing, and where
                 rest = "";
             }
+            // The line of the source's first character, whether or not it kept leading blanks.
+            String body = source.stripLeading();
+            int at = code.indexOf(body.isEmpty() ? source : body, consumed);
+            int first = 1 + count(code, Math.max(at, consumed));
+            // Diagnostics count from the source's first character, stack traces from its code.
+            int line = first - count(source, source.length() - body.length());
             value = null;
             for (SnippetEvent e : shell.eval(source)) {
                 if (e.causeSnippet() != null) {
                     continue; // a dependent snippet updated: not this run's news
                 }
                 Snippet s = e.snippet();
-                lines.put(s.id(), new int[] {run, line});
+                lines.put(s.id(), new int[] {run, first});
                 if (e.status() == Snippet.Status.REJECTED) {
                     compileError(s, source, line);
                     return false;
