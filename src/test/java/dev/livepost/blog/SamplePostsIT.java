@@ -39,6 +39,7 @@ class SamplePostsIT {
                 .extracting(Post::slug)
                 .containsExactly(
                         "bash-artifacts",
+                        "java-artifacts",
                         "javascript-artifacts",
                         "sql-artifacts",
                         "ask-claude",

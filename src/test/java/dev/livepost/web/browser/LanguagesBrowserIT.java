@@ -100,6 +100,28 @@ class LanguagesBrowserIT {
         browser.screenshot("sql-post");
     }
 
+    @Test
+    void javaPostKeepsDeclarationsBetweenRuns() {
+        browser.driver.get(server.postUrl("java-artifacts"));
+        var shapes = new Runner(browser.driver, "java-artifacts/shapes");
+        assertThat(highlighted(shapes)).isTrue();
+        assertThat(shapes.run()).isEqualTo("ok");
+        assertThat(shapes.outputText()).contains("3 rooms").contains("39.0");
+
+        var largest = new Runner(browser.driver, "java-artifacts/largest");
+        assertThat(largest.run()).isEqualTo("ok");
+        assertThat(largest.outputText()).contains("Rect[w=5.0, h=4.0], 51% of the floor");
+        assertThat(largest.run()).isEqualTo("ok");
+        assertThat(largest.statusText()).endsWith("run 2");
+
+        var oops = new Runner(browser.driver, "java-artifacts/oops");
+        assertThat(oops.run()).isEqualTo("error");
+        assertThat(oops.outputText())
+                .contains("java.lang.ArithmeticException: / by zero")
+                .contains("at perRoom (run-1.java:2)");
+        browser.screenshot("java-post");
+    }
+
     /** Whether the runner's code shows syntax highlighting (keyword spans). */
     private static boolean highlighted(Runner runner) {
         return !runner.element.findElements(By.cssSelector("[class*='tok-keyword']")).isEmpty();
