@@ -2,6 +2,7 @@ package dev.livepost.bench;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,11 @@ final class LanguageBench {
      * One language: its artifact's code (prints 1), its warm run, and its anchor: the bare runtime
      * printing 1, then waiting on its stdin.
      */
-    record Language(String name, String code, String warm, List<String> bare) {}
+    record Language(String name, String code, String warm, List<String> bare, String bareInput) {
+        Language(String name, String code, String warm, List<String> bare) {
+            this(name, code, warm, bare, "");
+        }
+    }
 
     static final List<Language> LANGUAGES =
             List.of(
@@ -47,7 +52,20 @@ final class LanguageBench {
                                             + "c = sqlite3.connect(':memory:')\n"
                                             + "print(c.execute('select 1').fetchone()[0],"
                                             + " flush=True)\n"
-                                            + "sys.stdin.read()")));
+                                            + "sys.stdin.read()")),
+                    new Language(
+                            "java",
+                            "System.out.println(1)",
+                            "int s = 0;\nfor (int i = 0; i < 15; i++) s += i;\n"
+                                    + "System.out.println(s);",
+                            // The jshell tool as a reader would start it (two JVMs: its own and
+                            // the remote agent running the snippets).
+                            List.of(
+                                    "/usr/lib/jvm/java-17-openjdk-amd64/bin/jshell",
+                                    "-q",
+                                    "--feedback",
+                                    "silent"),
+                            "System.out.println(1)\n"));
 
     private LanguageBench() {}
 
@@ -144,9 +162,7 @@ final class LanguageBench {
         long start = System.nanoTime();
         Process p = bare(l);
         try (InputStream out = p.getInputStream()) {
-            if (out.read() < 0) {
-                throw new IOException(l.name() + " printed nothing");
-            }
+            awaitOne(l, p, out);
             return (System.nanoTime() - start) / 1e6;
         } finally {
             p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
@@ -157,12 +173,29 @@ final class LanguageBench {
     private static double barePss(Language l) throws IOException, InterruptedException {
         Process p = bare(l);
         try (InputStream out = p.getInputStream()) {
-            out.read();
+            awaitOne(l, p, out);
             Thread.sleep(1000);
             return Bench.pssKib(p.pid()) / 1024.0;
         } finally {
             p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
+    }
+
+    /** Sends the bare runtime its input, if any, and reads up to the "1" it prints. */
+    private static void awaitOne(Language l, Process p, InputStream out) throws IOException {
+        if (!l.bareInput().isEmpty()) {
+            p.getOutputStream().write(l.bareInput().getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().flush();
+        }
+        var seen = new StringBuilder();
+        int c;
+        while ((c = out.read()) >= 0) {
+            seen.append((char) c);
+            if (seen.toString().endsWith("1\n")) {
+                return;
+            }
+        }
+        throw new IOException(l.name() + " printed no 1: " + seen);
     }
 
     private static Process bare(Language l) throws IOException {
