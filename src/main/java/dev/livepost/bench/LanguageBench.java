@@ -62,7 +62,6 @@ final class LanguageBench {
                             // the remote agent running the snippets).
                             List.of(
                                     "/usr/lib/jvm/java-17-openjdk-amd64/bin/jshell",
-                                    "-q",
                                     "--feedback",
                                     "silent"),
                             "System.out.println(1)\n"));
