@@ -64,9 +64,19 @@ class Channel:
 
     def send(self, **msg):
         line = json.dumps(msg, ensure_ascii=False) + "\n"
-        with self._lock:
-            self._out.write(line)
-            self._out.flush()
+        # An interrupt must not land inside a write to a full pipe: a KeyboardInterrupt there
+        # leaves half a line, and the server ends a sandbox that breaks its protocol. SIGINT stays
+        # pending until the line is whole.
+        main = threading.current_thread() is threading.main_thread()
+        if main:
+            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
+        try:
+            with self._lock:
+                self._out.write(line)
+                self._out.flush()
+        finally:
+            if main:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
 
 
 class PipeForwarder:
