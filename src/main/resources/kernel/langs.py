@@ -29,6 +29,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 
 from cell import MAX_TEXT  # livepost: dropped when assembled
 
@@ -168,6 +169,7 @@ class ChildRunner:
         self.cmd = None
         self.out = None
         self.interrupted = False
+        self.active = False  # a run is going on
         self.lock = threading.Lock()  # guards proc against an interrupt while it starts
 
     def command(self, cmd_fd, out_fd):
@@ -230,6 +232,13 @@ class ChildRunner:
 
     def execute(self, code):
         self.interrupted = False
+        self.active = True
+        try:
+            return self._execute(code)
+        finally:
+            self.active = False
+
+    def _execute(self, code):
         self.prepare()
         try:
             self.send(code)
@@ -341,6 +350,22 @@ class NodeRunner(ChildRunner):
     def send(self, code):
         self.cmd.write(json.dumps({"code": code}) + "\n")
         self.cmd.flush()
+
+    def interrupt(self):
+        """SIGINT until the run ends: one that lands as the code's synchronous part returns is
+        taken by vm's breakOnSigint watchdog and would not reject the awaited promise. A late one
+        is harmless: with no run, node ignores it."""
+        if self.interrupted:
+            return
+        super().interrupt()
+
+        def again():
+            while self.active and self.interrupted:
+                time.sleep(0.1)
+                if self.active and self.interrupted:
+                    super(NodeRunner, self).interrupt()
+
+        threading.Thread(target=again, name="node-interrupt", daemon=True).start()
 
 
 class JavaRunner(ChildRunner):
