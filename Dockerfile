@@ -24,7 +24,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       default-jdk-headless \
       bubblewrap util-linux uidmap python3 python3-numpy python3-pandas python3-matplotlib \
-      fonts-dejavu-core \
+      fonts-dejavu-core nodejs openjdk-17-jdk-headless \
  && rm -rf /var/lib/apt/lists/*
 # The server runs as this user; each sandbox is a bubblewrap launch in a user namespace of its own.
 RUN useradd --system --create-home --home-dir /var/lib/livepost --shell /usr/sbin/nologin livepost

@@ -19,7 +19,7 @@ const LOADERS = {
   java: () => import('@codemirror/lang-java').then((m) => m.java()),
   shell,
 };
-const ALIASES = { py: 'python', python3: 'python', js: 'javascript', mjs: 'javascript', json: 'javascript', ts: 'typescript', bash: 'shell', sh: 'shell', zsh: 'shell', console: 'shell' };
+const ALIASES = { py: 'python', python3: 'python', js: 'javascript', mjs: 'javascript', json: 'javascript', node: 'javascript', nodejs: 'javascript', sqlite: 'sql', jshell: 'java', ts: 'typescript', bash: 'shell', sh: 'shell', zsh: 'shell', console: 'shell' };
 
 const cache = new Map();
 

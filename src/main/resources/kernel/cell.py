@@ -43,10 +43,10 @@ class Cells:
         self.sources = {}
         self.count = 0
         self.running = False
-        # Asked by the SIGINT handler: true when the interrupt must wait (a protocol message is
-        # half written) and will be raised by whoever deferred it.
-        self.defer_interrupt = lambda: False
         self.plt = None
+        # Files the working folder holds for the kernel itself (a SQL session's database): never
+        # sent as generated files.
+        self.ignored = set()
         self.reset_budget()
         builtins.display = self.display
         os.environ["MPLBACKEND"] = "Agg"
@@ -86,14 +86,16 @@ class Cells:
 
     def on_sigint(self, signum, frame):
         # Only user code is interrupted; a late signal must not break the kernel's own work.
-        if self.running and not self.defer_interrupt():
+        if self.running:
             raise KeyboardInterrupt
 
-    def run(self, code, stopped=lambda: False):
+    def run(self, code, stopped=lambda: False, execute=None):
         """Runs one cell; returns (status, exit): ok 0, error n, or interrupted 130.
 
         `stopped()` tells whether the run was interrupted before it started: an interrupt that
-        arrives while `running` is still False sends no signal, so it is asked once it is True."""
+        arrives while `running` is still False sends no signal, so it is asked once it is True.
+        `execute(code)`, when given, runs the code instead of Python (another language, see
+        langs.py): it prints its own errors and returns (status, exit), or None for ok."""
         before = self.snapshot()
         self.reset_budget()
         status, code_exit = "ok", 0
@@ -102,7 +104,10 @@ class Cells:
                 self.running = True
                 if stopped():
                     raise KeyboardInterrupt
-                self.execute(code)
+                if execute is None:
+                    self.execute(code)
+                else:
+                    status, code_exit = execute(code) or (status, code_exit)
             finally:
                 self.running = False
         except SystemExit as e:
@@ -114,7 +119,8 @@ class Cells:
                 print(e.code, file=sys.stderr)
                 status, code_exit = "error", 1
         except KeyboardInterrupt as e:
-            self.print_traceback(e)
+            if execute is None:
+                self.print_traceback(e)
             status, code_exit = "interrupted", 130
         except BaseException as e:
             self.print_traceback(e)
@@ -173,6 +179,17 @@ class Cells:
             self.hooks.flush()
             self.hooks.display(bundle)
 
+    def display_bundle(self, bundle):
+        """Displays a MIME bundle made elsewhere (another language's value), within the caps."""
+        if self.displays >= MAX_DISPLAYS or self.display_chars >= MAX_DISPLAY_CHARS:
+            self.over_display_cap()
+            return
+        bundle = {str(k): _capped(str(v)) for k, v in bundle.items()}
+        self.displays += 1
+        self.display_chars += sum(map(len, bundle.values()))
+        self.hooks.flush()
+        self.hooks.display(bundle)
+
     def over_display_cap(self):
         if self.display_noticed:
             return
@@ -201,7 +218,11 @@ class Cells:
 
     def send_changed_files(self, before):
         after = self.snapshot()
-        changed = [p for p, key in sorted(after.items()) if before.get(p) != key]
+        changed = [
+            p
+            for p, key in sorted(after.items())
+            if before.get(p) != key and p not in self.ignored
+        ]
         room = max(0, MAX_FILES - self.files)
         if len(changed) > room:
             self.hooks.flush()

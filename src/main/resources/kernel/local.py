@@ -1,7 +1,11 @@
 """Livepost's local kernel: the cell core behind a JSON-lines pipe, inside a bubblewrap sandbox.
 
 Protocol (one JSON object per line):
-  server -> kernel, on stdin:   {"type": "run", "id": "...", "code": "..."},
+  server -> kernel, on stdin:   {"type": "run", "id": "...", "code": "...", "lang": "..."}
+                                (lang: python when absent, else sql, bash, javascript or java;
+                                see langs.py), {"type": "prepare", "lang": "...", "memory":
+                                bytes, "classes": {...}} (starts what a language needs before
+                                its first run; classes: java's driver),
                                 {"type": "interrupt", "id": "..."} (stops that run, even when it
                                 has not started yet; without an id, the current run),
                                 {"type": "stdin", "id": "...", "text": "..."} | {..., "eof": true}
@@ -46,43 +50,33 @@ import time
 import traceback
 
 from cell import Cells, flush_std_streams  # livepost: dropped when assembled
+from langs import new_runner  # livepost: dropped when assembled
 
 WORK = "/work"
 
 
 class Channel:
-    """The protocol fd; writes from several threads are serialized, and each message is written
-    whole: an interrupt of the code (SIGINT to the main thread) that comes while the main thread
-    writes one waits until the message is out. A KeyboardInterrupt in the middle of a large write
-    would lose the message's rest, and the server would take the broken line for a sandbox that
-    breaks its protocol."""
+    """The protocol fd; writes from several threads are serialized, each message whole."""
 
     def __init__(self, fd):
         self._out = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
         self._lock = threading.Lock()
-        self._main_writing = False
-        self._deferred = False
-
-    def defer_interrupt(self):
-        """For the SIGINT handler (main thread): true if it must not raise now."""
-        if self._main_writing:
-            self._deferred = True
-            return True
-        return False
 
     def send(self, **msg):
         line = json.dumps(msg, ensure_ascii=False) + "\n"
+        # An interrupt must not land inside a write to a full pipe: a KeyboardInterrupt there
+        # leaves half a line, and the server ends a sandbox that breaks its protocol. SIGINT stays
+        # pending until the line is whole.
         main = threading.current_thread() is threading.main_thread()
-        with self._lock:
-            self._main_writing = main
-            try:
+        if main:
+            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
+        try:
+            with self._lock:
                 self._out.write(line)
                 self._out.flush()
-            finally:
-                self._main_writing = False
-        if main and self._deferred:
-            self._deferred = False
-            raise KeyboardInterrupt
+        finally:
+            if main:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
 
 
 class PipeForwarder:
@@ -281,6 +275,11 @@ class PipeHooks:
     def notice(self, message):
         self.channel.send(type="notice", message=message)
 
+    def output(self, kind, text):
+        """stdout or stderr text another language's runner got on its own pipe."""
+        self.flush()
+        self.channel.send(type=kind, text=text)
+
     def flush(self):
         flush_std_streams()
         for forwarder in self.forwarders:
@@ -326,13 +325,23 @@ class PipeKernel:
 
         builtins.input = input_with_prompt
         self.cells = Cells(hooks, WORK, max_file_bytes)
-        self.cells.defer_interrupt = self.channel.defer_interrupt
         self.queue = queue.Queue()
         # Which run is where, so an interrupt reaches the run it names. Guarded by lock.
         self.lock = threading.Lock()
         self.queued = []
         self.current_id = None
         self.stop_id = None  # the run to stop, also before it starts
+        self.runners = {}  # language -> its runner (langs.py), made on first use
+        self.runner = None  # the current run's, when not Python
+
+    def runner_for(self, msg):
+        """The runner of the message's language; None for Python, which Cells runs itself."""
+        lang = msg.get("lang") or "python"
+        if lang == "python":
+            return None
+        if lang not in self.runners:
+            self.runners[lang] = new_runner(lang, self.cells, msg)
+        return self.runners[lang]
 
     def new_sys_stdin(self):
         """A fresh sys.stdin (no text buffered from an earlier run) that asks before it blocks."""
@@ -365,7 +374,10 @@ class PipeKernel:
                 return
             self.stop_id = run_id
             if self.cells.running and run_id == self.current_id:
-                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+                if self.runner is not None:
+                    self.runner.interrupt()
+                else:
+                    signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
 
     def serve(self):
         signal.signal(signal.SIGINT, self.cells.on_sigint)
@@ -377,6 +389,11 @@ class PipeKernel:
         while True:
             try:
                 msg = self.queue.get()
+                if msg.get("type") == "prepare":
+                    try:
+                        self.runner_for(msg).prepare()
+                    except Exception:  # the first run says why, to the reader
+                        traceback.print_exc(file=self.log)
                 if msg.get("type") == "run":
                     run_id = msg["id"]
                     with self.lock:
@@ -385,10 +402,18 @@ class PipeKernel:
                         self.current_id = run_id
                     self.stdin.reset()
                     self.new_sys_stdin()
+                    runner = self.runner_for(msg)
+                    with self.lock:
+                        self.runner = runner
                     self.channel.send(type="started", id=run_id)
-                    status, code = self.cells.run(msg["code"], lambda: self.stop_id == run_id)
+                    status, code = self.cells.run(
+                        msg["code"],
+                        lambda: self.stop_id == run_id,
+                        execute=None if runner is None else runner.execute,
+                    )
                     with self.lock:
                         self.current_id = self.stop_id = None
+                        self.runner = None
                     self.channel.send(type="done", id=run_id, status=status, exit=code)
             except KeyboardInterrupt:
                 pass  # an interrupt that arrived just after a run ended

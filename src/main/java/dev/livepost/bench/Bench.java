@@ -28,10 +28,12 @@ public final class Bench {
     private static final Map<String, String> WORKLOADS = workloads();
 
     private final boolean quick;
+    private final boolean languagesOnly;
     private final int repeats;
 
-    private Bench(boolean quick) {
+    private Bench(boolean quick, boolean languagesOnly) {
         this.quick = quick;
+        this.languagesOnly = languagesOnly;
         this.repeats = quick ? 5 : 15;
     }
 
@@ -53,7 +55,7 @@ public final class Bench {
             System.out.println(table(AnthropicBench.rows(home, args.contains("--quick"))));
             return;
         }
-        new Bench(args.contains("--quick")).run(home);
+        new Bench(args.contains("--quick"), args.contains("--languages")).run(home);
     }
 
     private void run(Path home) throws Exception {
@@ -71,6 +73,8 @@ public final class Bench {
                 print(1)
                 ```
                 """);
+        // Apart, so that the first paint of the bench post loads no other language's grammar.
+        Files.writeString(posts.resolve(LanguageBench.SLUG + ".md"), LanguageBench.post());
         Config config =
                 Config.parse(
                         List.of(
@@ -89,9 +93,14 @@ public final class Bench {
         JsonNode measured;
         double idleSessionPss;
         List<List<FirstPaint.Load>> paint;
+        List<Row> languages;
         try (var app = new App(config)) {
             String url = "http://127.0.0.1:" + app.start();
             var api = new ApiClient(URI.create(url));
+            if (languagesOnly) {
+                System.out.println(table(LanguageBench.rows(api, repeats)));
+                return;
+            }
             progress("warming up the sandbox pool ...");
             warmUp(api);
             progress(
@@ -100,6 +109,7 @@ public final class Bench {
                             + " runs of each figure ...");
             measured = measure(url);
             idleSessionPss = idleSessionPss(api);
+            languages = LanguageBench.rows(api, repeats);
             paint =
                     FirstPaint.available()
                             ? FirstPaint.measure(url + "/posts/bench", repeats)
@@ -125,6 +135,7 @@ public final class Bench {
                         "idle session memory, PSS (MiB)",
                         List.of(idleSessionPss),
                         samples(jp.get("idle_pss_mib"))));
+        rows.addAll(languages);
         if (paint != null) {
             rows.addAll(FirstPaint.rows(paint.get(0), paint.get(1)));
         }
@@ -209,11 +220,11 @@ public final class Bench {
         return (after - before) / n;
     }
 
-    private static double descendantsPssMib() {
+    static double descendantsPssMib() {
         return ProcessHandle.current().descendants().mapToLong(p -> pssKib(p.pid())).sum() / 1024.0;
     }
 
-    private static long pssKib(long pid) {
+    static long pssKib(long pid) {
         try {
             for (String line :
                     Files.readAllLines(Path.of("/proc", String.valueOf(pid), "smaps_rollup"))) {

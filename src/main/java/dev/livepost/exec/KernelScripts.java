@@ -4,22 +4,29 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
  * The in-sandbox Python kernels, each one self-contained script: the cell core ({@code
- * kernel/cell.py}) followed by a transport ({@code kernel/local.py} or {@code
- * kernel/anthropic.py}). A transport imports the core with a line marked {@value #DROPPED_MARK}, so
- * that it also runs next to {@code cell.py} during development; that line is dropped here.
- * Assembled once, when the class is loaded. Immutable; thread-safe.
+ * kernel/cell.py}) followed by a transport ({@code kernel/local.py}, after the other languages'
+ * runners of {@code kernel/langs.py}, or {@code kernel/anthropic.py}); and the class files of the
+ * JShell driver that {@code lang=java} runs in a sandbox. A transport imports the core with a line
+ * marked {@value #DROPPED_MARK}, so that it also runs next to {@code cell.py} during development;
+ * that line is dropped here. Assembled once, when the class is loaded. Immutable; thread-safe.
  */
 public final class KernelScripts {
     /** Ends the lines of a transport that exist only for running it next to {@code cell.py}. */
     static final String DROPPED_MARK = "# livepost: dropped when assembled";
 
-    private static final String LOCAL = assemble("local.py");
+    private static final String LOCAL = assemble("langs.py", "local.py");
     private static final String ZYGOTE = LOCAL + "\n\n" + strip(resource("zygote.py"));
     private static final String ANTHROPIC = compact(assemble("anthropic.py"));
+    private static final Map<String, String> JSHELL_DRIVER =
+            classFiles("JShellDriver", "Messages", "StreamOut");
 
     private KernelScripts() {}
 
@@ -44,10 +51,12 @@ public final class KernelScripts {
         return ANTHROPIC;
     }
 
-    private static String assemble(String transport) {
-        String core = resource("cell.py");
-        String tail = strip(resource(transport));
-        return core + (core.endsWith("\n") ? "\n\n" : "\n\n\n") + tail;
+    private static String assemble(String... parts) {
+        String script = resource("cell.py");
+        for (String part : parts) {
+            script += (script.endsWith("\n") ? "\n\n" : "\n\n\n") + strip(resource(part));
+        }
+        return script;
     }
 
     private static String strip(String transport) {
@@ -88,6 +97,30 @@ public final class KernelScripts {
     private static boolean endsWithBlankLine(StringBuilder out) {
         int n = out.length();
         return n >= 2 && out.charAt(n - 1) == '\n' && out.charAt(n - 2) == '\n';
+    }
+
+    /**
+     * The class files of the JShell driver ({@code dev.livepost.kernel}) by path, base64: a
+     * sandbox's kernel writes them where its JVM finds them.
+     */
+    public static Map<String, String> jshellDriver() {
+        return JSHELL_DRIVER;
+    }
+
+    private static Map<String, String> classFiles(String... names) {
+        var files = new LinkedHashMap<String, String>();
+        for (String name : names) {
+            String path = "dev/livepost/kernel/" + name + ".class";
+            try (InputStream in = KernelScripts.class.getResourceAsStream("/" + path)) {
+                if (in == null) {
+                    throw new IllegalStateException(path + " is missing from the jar");
+                }
+                files.put(path, Base64.getEncoder().encodeToString(in.readAllBytes()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return Collections.unmodifiableMap(files);
     }
 
     private static String resource(String name) {

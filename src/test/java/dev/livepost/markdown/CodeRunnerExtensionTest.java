@@ -145,10 +145,57 @@ class CodeRunnerExtensionTest {
                         CodeRunnerBlock::getLine,
                         CodeRunnerBlock::getError)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("1", "js", null, 1, null),
+                        org.assertj.core.groups.Tuple.tuple("1", "javascript", null, 1, null),
                         org.assertj.core.groups.Tuple.tuple("named", "python", null, 6, null),
                         org.assertj.core.groups.Tuple.tuple("3", "python", 9999, 11, null));
         assertThat(blocks.get(2).getCode()).isEqualTo("3\n");
+    }
+
+    @Test
+    void codeArtifactsAreInARunnableLanguageByOneName() {
+        var blocks =
+                blocks(
+                        """
+                        ::code-runner{id=a}
+                        ```sh
+                        echo 1
+                        ```
+
+                        ::code-runner{id=b lang=SQLite}
+                        ```
+                        select 1
+                        ```
+
+                        ::code-runner{id=c}
+                        ```ruby
+                        puts 1
+                        ```
+
+                        ::code-runner{id=d setup=a}
+                        ```python
+                        print(1)
+                        ```
+
+                        ::code-runner{id=e mode=prompt lang=r}
+                        ```text
+                        Plot it.
+                        ```
+                        """);
+        assertThat(blocks)
+                .extracting(CodeRunnerBlock::getId, CodeRunnerBlock::getLang)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("a", "bash"),
+                        org.assertj.core.groups.Tuple.tuple("b", "sql"),
+                        org.assertj.core.groups.Tuple.tuple("c", "ruby"),
+                        org.assertj.core.groups.Tuple.tuple("d", "python"),
+                        org.assertj.core.groups.Tuple.tuple("e", "r"));
+        assertThat(blocks.get(2).getError())
+                .isEqualTo(
+                        "lang=ruby cannot run: a code artifact is in python, javascript, bash,"
+                                + " sql or java (or js, sh, sqlite, py)");
+        assertThat(blocks.get(3).getError())
+                .isEqualTo("setup='a' names an artifact in lang=bash, not lang=python");
+        assertThat(blocks.get(4).getError()).isNull();
     }
 
     @Test

@@ -96,13 +96,17 @@ class PagesIT {
         List<String> titles = doc.select(".post-list h2 a").eachText();
         assertThat(titles)
                 .containsExactly(
+                        "Bash artifacts, a shell that remembers",
+                        "Java artifacts, with JShell on the server",
+                        "JavaScript artifacts, with Node.js on the server",
+                        "SQL artifacts, a database per reader",
                         "Ask for a program instead of writing one",
                         "A printable telling-time worksheet",
                         "A DataFrame is a table, so show it as one",
                         "Interactive artifacts",
                         "Broken on purpose");
         assertThat(doc.select(".post-list .description").first().text())
-                .startsWith("Prompt artifacts hand a request to Claude");
+                .startsWith("A lang=bash artifact runs in one persistent shell");
         assertThat(doc.select(".post-list a[href=/tags/pandas]")).hasSize(1);
     }
 
@@ -215,9 +219,9 @@ class PagesIT {
         assertThat(entries.getLength()).isEqualTo(app.blog().posts().size());
         var first = (org.w3c.dom.Element) entries.item(0);
         assertThat(first.getElementsByTagNameNS(atom, "id").item(0).getTextContent())
-                .isEqualTo(base + "/posts/ask-claude");
+                .isEqualTo(base + "/posts/bash-artifacts");
         assertThat(first.getElementsByTagNameNS(atom, "content").item(0).getTextContent())
-                .contains("<code-runner artifact=\"ask-claude/dice\"");
+                .contains("<code-runner artifact=\"bash-artifacts/counter\" lang=\"bash\"");
     }
 
     @Test

@@ -157,6 +157,14 @@ public final class AnthropicExecutor implements Executor {
         if (closed) {
             throw LivepostException.unavailable("The server is shutting down.");
         }
+        if (!spec.prompt() && !"python".equals(spec.language())) {
+            // The container's kernel runs Python; the other languages need the local executor.
+            throw LivepostException.badRequest(
+                    "unsupported_language",
+                    "The anthropic executor runs python code artifacts, not lang="
+                            + spec.language()
+                            + "; run this blog with the local executor for it.");
+        }
         return new AnthropicSession(ctx, spec);
     }
 

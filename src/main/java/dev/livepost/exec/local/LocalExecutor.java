@@ -35,6 +35,9 @@ public final class LocalExecutor implements Executor {
 
     private static final Duration ZYGOTE_RESTART_INTERVAL = Duration.ofSeconds(30);
 
+    /** Sandboxes kept ready per language other than Python, once that language is used. */
+    private static final int OTHER_LANGUAGE_POOL = 2;
+
     /** Generous: two busy cores and a cold page cache make an import of pandas slow. */
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
@@ -54,6 +57,7 @@ public final class LocalExecutor implements Executor {
     private final Config config;
     private final ExecutorHealth health;
     private final SandboxPool pool;
+    private final LanguagePools pools;
     private final SandboxLauncher launcher;
     private final Set<LocalSession> sessions = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -116,6 +120,15 @@ public final class LocalExecutor implements Executor {
         this.health = h;
         this.pool = created;
         this.launcher = made;
+        this.pools =
+                pool == null
+                        ? null
+                        : new LanguagePools(
+                                pool,
+                                launcher,
+                                Math.min(config.poolSize(), OTHER_LANGUAGE_POOL),
+                                START_TIMEOUT,
+                                config.limits().memoryBytes());
         if (pool != null) {
             pool.fill();
         }
@@ -425,7 +438,8 @@ public final class LocalExecutor implements Executor {
         if (closed) {
             throw LivepostException.unavailable("The local executor was closed.");
         }
-        var session = new LocalSession(pool, config.limits(), pool.take(), sessions::remove);
+        SandboxPool of = pools.of(spec.language());
+        var session = new LocalSession(of, config.limits(), of.take(), sessions::remove);
         sessions.add(session);
         return session;
     }
@@ -435,6 +449,7 @@ public final class LocalExecutor implements Executor {
         closed = true;
         if (pool != null) {
             pool.close();
+            pools.close();
         }
         sessions.forEach(LocalSession::close);
         if (launcher != null && launcher.zygote() != null) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livepost.LivepostException;
+import dev.livepost.exec.KernelScripts;
 import dev.livepost.exec.RunEvent;
 import dev.livepost.exec.RunSink;
 import java.io.IOException;
@@ -65,6 +66,8 @@ final class Sandbox {
     private volatile boolean started; // whether the kernel began the current run
     private final AtomicBoolean gone = new AtomicBoolean();
     private final Object writeLock = new Object();
+    private volatile String language = "python";
+    private volatile long memoryBytes;
 
     Sandbox(SandboxProcess process, SandboxLimits.Slot slot, long maxFileBytes, Runnable onGone) {
         this.process = process;
@@ -118,6 +121,33 @@ final class Sandbox {
     }
 
     /**
+     * Makes this a sandbox of another language than Python: every run's code is that language's,
+     * and the kernel starts what it needs (a shell, node) now rather than at the first run. Called
+     * once, before the first run; does not block.
+     *
+     * @param memoryBytes the sandbox's memory limit, which sizes the language's own heap
+     */
+    void prepare(String lang, long memoryBytes) {
+        this.language = lang;
+        this.memoryBytes = memoryBytes;
+        ObjectNode msg =
+                JSON.createObjectNode()
+                        .put("type", "prepare")
+                        .put("lang", lang)
+                        .put("memory", memoryBytes);
+        if (lang.equals("java")) {
+            ObjectNode classes = msg.putObject("classes");
+            KernelScripts.jshellDriver().forEach(classes::put);
+        }
+        send(msg);
+    }
+
+    /** The language of this sandbox's runs ({@link #prepare}), {@code python} by default. */
+    String language() {
+        return language;
+    }
+
+    /**
      * Runs code and blocks until the kernel reports the end, the sandbox dies, or {@code within}
      * passes (then returns null and the run goes on).
      */
@@ -131,6 +161,9 @@ final class Sandbox {
         }
         ObjectNode msg = JSON.createObjectNode().put("type", "run").put("id", runId);
         msg.put("code", code);
+        if (!language.equals("python")) {
+            msg.put("lang", language).put("memory", memoryBytes);
+        }
         synchronized (runLock) {
             // Under the lock, so an interrupt for this run is sent after it, never before.
             this.currentRunId = runId;

@@ -19,6 +19,8 @@ final class SandboxPool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SandboxPool.class);
 
     private final SandboxLauncher launcher;
+    private final String language;
+    private final long memoryBytes;
     private final int size;
     private final Duration startTimeout;
     private final LinkedBlockingQueue<Sandbox> ready = new LinkedBlockingQueue<>();
@@ -27,7 +29,23 @@ final class SandboxPool implements AutoCloseable {
     private volatile boolean closed;
 
     SandboxPool(SandboxLauncher launcher, int size, Duration startTimeout) {
+        this(launcher, size, startTimeout, "python", 0);
+    }
+
+    /**
+     * A pool of sandboxes whose runs are in {@code language}, prepared for it as they start.
+     *
+     * @param memoryBytes the sandbox's memory limit, which sizes the language's own heap
+     */
+    SandboxPool(
+            SandboxLauncher launcher,
+            int size,
+            Duration startTimeout,
+            String language,
+            long memoryBytes) {
         this.launcher = launcher;
+        this.language = language;
+        this.memoryBytes = memoryBytes;
         this.size = Math.max(0, size);
         this.startTimeout = startTimeout;
         int threads = Math.max(1, Math.min(this.size, Runtime.getRuntime().availableProcessors()));
@@ -55,7 +73,19 @@ final class SandboxPool implements AutoCloseable {
             s.kill();
         }
         fill();
-        return launcher.start(startTimeout);
+        return start();
+    }
+
+    private Sandbox start() {
+        Sandbox s = launcher.start(startTimeout);
+        if (!language.equals("python")) {
+            s.prepare(language, memoryBytes);
+        }
+        return s;
+    }
+
+    String language() {
+        return language;
     }
 
     /** Starts sandboxes in the background until the pool is full. */
@@ -66,7 +96,7 @@ final class SandboxPool implements AutoCloseable {
                     () -> {
                         try {
                             if (!closed) {
-                                offer(launcher.start(startTimeout));
+                                offer(start());
                             }
                         } catch (RuntimeException e) {
                             if (!closed) {

@@ -20,6 +20,8 @@ final class SandboxView {
             List.of(
                     "/etc/alternatives",
                     "/etc/fonts",
+                    // The JDK's conf/ files are links into it (lang=java).
+                    "/etc/java-17-openjdk",
                     "/etc/ld.so.cache",
                     "/etc/localtime",
                     "/etc/matplotlibrc",

@@ -50,6 +50,14 @@ public final class CodeRunnerPostProcessor implements PostProcessor {
                 String info = code == null ? null : infoLanguage(code.getInfo());
                 b.setLang(info == null ? "python" : info);
             }
+            if (!b.isPrompt()) {
+                String lang = RunnableLanguages.canonical(b.getLang());
+                if (lang == null) {
+                    b.setError(RunnableLanguages.unknown(b.getLang()));
+                } else {
+                    b.setLang(lang);
+                }
+            }
         }
         checkIds(blocks);
         checkHidden(blocks);
@@ -134,6 +142,17 @@ public final class CodeRunnerPostProcessor implements PostProcessor {
                 b.setError("setup='" + setup + "' names no artifact of this post");
             } else if (target.getError() != null) {
                 b.setError("setup='" + setup + "' names an artifact that has an error itself");
+            } else if (!b.isPrompt()
+                    && !target.isPrompt()
+                    && !target.getLang().equals(b.getLang())) {
+                // The setup's code runs in this artifact's session, in this artifact's language.
+                b.setError(
+                        "setup='"
+                                + setup
+                                + "' names an artifact in lang="
+                                + target.getLang()
+                                + ", not lang="
+                                + b.getLang());
             } else {
                 String cycle = cycle(b, byId);
                 if (cycle != null) {
