@@ -7,10 +7,11 @@ import java.util.regex.Pattern;
 /**
  * An answer as Markdown for a post: its text as Claude wrote it, and each piece of Python or bash
  * it ran as a {@code ::code-runner} artifact. In a post every artifact runs in a session of its
- * own, so each one names the one before it as its {@code setup=}, and the runnable code of the
- * conversation's earlier answers comes first as {@code hidden} artifacts: the answer's code finds
- * the files and variables the conversation made before it. Code in other languages (a CSV file
- * Claude wrote) stays a plain code block. Stateless.
+ * own, so each one names the one before it in its language as its {@code setup=} (a setup must be
+ * in the artifact's language: a post runs each language in sandboxes of its own), and the runnable
+ * code of the conversation's earlier answers comes first as {@code hidden} Python artifacts: the
+ * answer's Python finds the files and variables the conversation made before it. Code in other
+ * languages (a CSV file Claude wrote) stays a plain code block. Stateless.
  */
 public final class Snippet {
     private static final Pattern BACKTICKS = Pattern.compile("`{3,}");
@@ -24,14 +25,14 @@ public final class Snippet {
      */
     public static String of(List<Answer> answers, int index, String prefix) {
         var md = new StringBuilder();
-        String previous = null;
+        var previous = new java.util.HashMap<String, String>(); // language -> last artifact id
         for (Answer earlier : answers.subList(0, index)) {
             for (ChatArtifact a : earlier.artifacts()) {
                 String source = setupSource(a);
                 if (source != null) {
                     String id = prefix + "-" + a.id();
-                    directive(md, id, "python", previous, true, source);
-                    previous = id;
+                    directive(md, id, "python", previous.get("python"), true, source);
+                    previous.put("python", id);
                 }
             }
         }
@@ -46,8 +47,8 @@ public final class Snippet {
                 continue;
             }
             String id = prefix + "-" + a.id();
-            directive(md, id, a.language(), previous, false, a.code());
-            previous = id;
+            directive(md, id, a.language(), previous.get(a.language()), false, a.code());
+            previous.put(a.language(), id);
         }
         return md.toString().strip() + "\n";
     }
