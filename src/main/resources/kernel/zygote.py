@@ -29,26 +29,27 @@ so the child's pipes lead to the server only and the child needs no path on the 
 
 How a child is built, each step before any reader code runs; any failure ends it with _exit(1)
 and a line on its stderr (reader code never runs in a half-built sandbox). The fat interpreter is
-forked twice per sandbox (a fork costs about 6 ms per 90 MB of the parent's memory on a small VM):
+forked once per sandbox (a fork costs about 6 ms per 90 MB of the parent's memory on a small VM,
+and each process mapping the zygote's pages makes the kernel's walks over them longer):
   the zygote: sets its next child's pid namespace to a new one (setns back to its own, then
     unshare(CLONE_NEWPID)), forks, and answers `spawned` with the child's host pid at once, so
     the children of several spawns build their sandboxes in parallel.
-  pid 1 (new pid namespace, still root on the host): a session of its own; its pipes as 0/1/2,
-    every other fd closed; joins the sandbox's cgroups; sets the rlimits; unshares mount, net,
-    ipc, uts and cgroup namespaces and, while it still may, mounts /proc for its pid namespace in
-    a staging tmpfs, brings loopback up and sets the hostname `sandbox`; drops its groups and
-    becomes the host uid the server allocated (no capability left on the host); enters a user
-    namespace mapping 1000 to that uid and a nested one mapping 1000 to 1000 (so uid_map shows
-    nothing of the host, as with bubblewrap); forks the kernel (pid 2); drops every capability,
-    sets no_new_privs and the seccomp filter, and stays a tiny init that reaps orphans and exits
-    with the kernel's status, which ends the pid namespace and everything in it.
-  the kernel: a mount namespace of the sandbox's own user namespace, where the host's mounts
-    stay locked; a tmpfs root with read-only /usr, the symlinks, the /etc files, passwd/group,
-    the kernel; the staged /proc with /proc/sys and friends read-only and kernel-revealing files
+  the child, pid 1 of the new pid namespace and the sandbox's kernel, first still root on the
+    host: a session of its own; its pipes as 0/1/2, every other fd closed; joins the sandbox's
+    cgroups; sets the rlimits; unshares mount, net, ipc, uts and cgroup namespaces and, while it
+    still may, mounts /proc for its pid namespace in a staging tmpfs, brings loopback up and sets
+    the hostname `sandbox`; drops its groups and becomes the host uid the server allocated (no
+    capability left on the host); enters a user namespace mapping 1000 to that uid and a nested
+    one mapping 1000 to 1000 (so uid_map shows nothing of the host, as with bubblewrap).
+  then, in a mount namespace of the sandbox's own user namespace, where the host's mounts stay
+    locked: a tmpfs root with read-only /usr, the symlinks, the /etc files, passwd/group, the
+    kernel; the staged /proc with /proc/sys and friends read-only and kernel-revealing files
     masked by /dev/null; a read-only minimal /dev; one tmpfs of the work-disk size as /work and
     /tmp (one quota); pivot_root into it and the old root detached; no further user namespaces;
     capabilities gone (bounding set cleared, ambient cleared, capset to zero), no_new_privs, the
-    seccomp filter; only fds 0-2; the sandbox's environment; chdir /work.
+    seccomp filter; only fds 0-2; the sandbox's environment; chdir /work. It then serves as the
+    kernel, reaping the orphans handed to it as pid 1; its exit ends the pid namespace and
+    everything in it.
 """
 
 import base64  # noqa: F811
@@ -63,6 +64,7 @@ import socket
 import struct  # noqa: F811
 import sys  # noqa: F811
 import fcntl  # noqa: F811
+import functools
 import threading  # noqa: F811
 import traceback  # noqa: F811
 
@@ -449,15 +451,13 @@ def _describe(e):
     return "%s: %s" % (type(e).__name__, e) if not isinstance(e, SetupError) else str(e)
 
 
-def _or_exit(step, zygote, exit_after=True):
-    """Runs a step of building a sandbox; if it fails, says why on stderr and ends the process,
-    so no reader code ever runs in a half-built sandbox."""
+def _or_exit(step, zygote):
+    """Builds the sandbox; if a step fails, says why on stderr and ends the process, so no reader
+    code ever runs in a half-built sandbox."""
     try:
         step(zygote)
     except BaseException as e:
         _fail(2, "sandbox setup failed: %s" % _describe(e))
-        os._exit(1)
-    if exit_after:
         os._exit(1)
 
 
@@ -469,12 +469,14 @@ def _fail(fd, text):
 
 
 def sandbox_init(zygote, msg, pipes):
-    """Pid 1 of the sandbox's new pid namespace, still root in the zygote's user namespace (the
-    host's, or its own when the server is not root): joins
-    the sandbox's limits, makes the namespaces whose setup needs the host's root (mount, network,
-    IPC, UTS, cgroup; /proc for the new pid namespace is mounted here, as only root may), becomes
-    the sandbox's host uid, enters a user namespace of its own, forks the kernel (pid 2) and stays
-    a tiny init. Doing little itself, it dirties few of the zygote's pages."""
+    """Builds the sandbox in the process that becomes its kernel: pid 1 of a new pid namespace,
+    still root in the zygote's user namespace (the host's, or its own when the server is not
+    root). Joins the sandbox's limits; makes the namespaces whose setup needs that root (mount,
+    network, IPC, UTS, cgroup; /proc for the new pid namespace is staged here, as only root may
+    mount it); becomes the sandbox's host uid, enters a user namespace of its own and builds the
+    sandbox's view of the system in it (build_sandbox). One fork of the warm interpreter per
+    sandbox: no init process of its own, the kernel reaps orphans (OrphanReaper), and no process
+    of the sandbox keeps a view of the host's filesystem."""
     signal.set_wakeup_fd(-1)
     for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
@@ -523,20 +525,9 @@ def sandbox_init(zygote, msg, pipes):
         # sandbox has the same host uid (a server that is not root and has no subordinate ids).
         resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
     # A second one, as bubblewrap nests one: its uid_map says 1000 is 1000, so nothing in the
-    # sandbox shows the host uid. Pid 1 and the kernel share it, so that code may look at pid 1
-    # as at any process of its own.
+    # sandbox shows the host uid.
     _enter_user_namespace(INNER_ID)
-
-    kernel = os.fork()
-    if kernel == 0:
-        _or_exit(build_sandbox, zygote, exit_after=False)
-        try:
-            run_kernel(zygote.config)
-        except BaseException:
-            traceback.print_exc()
-        os._exit(1)
-    _drop_privileges(zygote.seccomp, zygote.cap_last)
-    _init(kernel)
+    build_sandbox(zygote)
 
 
 def _enter_user_namespace(outer_id):
@@ -549,10 +540,11 @@ def _enter_user_namespace(outer_id):
 
 
 def build_sandbox(zygote):
-    """The sandbox's view of the system, then every privilege dropped; run by its kernel."""
+    """The sandbox's view of the system, then every privilege dropped."""
     config = zygote.config
     # A mount namespace owned by the sandbox's user namespace, the one the kernel may build in;
-    # what it inherits from pid 1's stays locked (it cannot be unmounted to see what is under it).
+    # what it inherits from the one made as root stays locked (it cannot be unmounted to see what
+    # is under it).
     _check(_libc.unshare(CLONE_NEWNS), "unshare the mount namespace")
     base = "/tmp/sandbox"
     mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=1m")
@@ -679,31 +671,12 @@ def _drop_privileges(seccomp, last):
         raise SetupError("unexpected ids: %s %s" % (status.get("Uid"), status.get("Groups")))
 
 
-def _init(kernel):
-    """A tiny pid 1: reaps what the code leaves behind; ends with the kernel."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
-                signal.SIGUSR2):
-        signal.signal(sig, signal.SIG_IGN)
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    null = os.open("/dev/null", os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(null, fd)
-    os.close(null)
-    while True:
-        try:
-            pid, status = os.wait()
-        except ChildProcessError:
-            os._exit(1)
-        except InterruptedError:
-            continue
-        if pid == kernel:
-            os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
-
-
 def run_kernel(config):
-    for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
+    for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    orphans = OrphanReaper()
+    orphans.install()
     try:
         import numpy.random
 
@@ -717,12 +690,88 @@ def run_kernel(config):
         try:
             return run(*args, **kwargs)
         finally:
+            orphans.reap()
             # What a run freed goes back to the host instead of staying a private copy.
             gc.collect()
             _libc.malloc_trim(0)
 
     kernel.cells.run = run_then_trim
     kernel.serve()
+
+
+class OrphanReaper:
+    """The kernel is its sandbox's pid 1, so a process whose parent ended is handed to it, and
+    once it ends stays a zombie (counted against the sandbox's process cap) until the kernel
+    reaps it. The kernel's own children are not its to reap: the code waits for those itself
+    (subprocess, multiprocessing, os.waitpid) and would lose their exit status. So every way
+    Python makes a child notes the child's pid, and only other zombies are reaped: on SIGCHLD
+    while code runs (unless the code set its own handler), and after each run."""
+
+    def __init__(self):
+        self.own = set()
+        # A child noted while SIGCHLD comes may have ended before its pid is in `own`: reaping
+        # then waits until the noting is done.
+        self.noting = 0
+        self.deferred = False
+
+    def install(self):
+        import subprocess
+
+        def noting(make, pid_of=lambda result: result):
+            @functools.wraps(make)
+            def make_and_note(*args, **kwargs):
+                self.noting += 1
+                try:
+                    result = make(*args, **kwargs)
+                    pid = pid_of(result)
+                    if pid > 0:  # 0 in a forked child
+                        self.own.add(pid)
+                    return result
+                finally:
+                    self.noting -= 1
+                    if self.deferred and not self.noting:
+                        self.reap()
+
+            return make_and_note
+
+        for module, name in ((os, "fork"), (os, "posix_spawn"), (os, "posix_spawnp"),
+                             (subprocess, "_fork_exec")):
+            if hasattr(module, name):
+                setattr(module, name, noting(getattr(module, name)))
+        os.forkpty = noting(os.forkpty, lambda result: result[0])
+        signal.signal(signal.SIGCHLD, lambda *_: self.reap())
+
+    def reap(self):
+        if os.getpid() != 1:  # a child of the kernel, which inherited the handler
+            return
+        if self.noting:
+            self.deferred = True
+            return
+        self.deferred = False
+        alive = set()
+        try:
+            names = os.listdir("/proc")
+        except OSError:  # never an error in the code that the signal interrupted
+            return
+        for name in names:
+            if not name.isdigit() or name == "1":
+                continue
+            pid = int(name)
+            alive.add(pid)
+            if pid in self.own:
+                continue
+            try:
+                with open("/proc/%d/stat" % pid, "rb") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            state, parent = stat[stat.rindex(b")") + 2:].split()[:2]
+            if state == b"Z" and parent == b"1":
+                try:
+                    os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    pass
+        self.own &= alive
 
 
 class _Forked(BaseException):
@@ -747,6 +796,11 @@ def zygote_main():
     zygote.sandboxes.clear()
     zygote.pending.clear()
     _or_exit(lambda z: sandbox_init(z, msg, pipes), zygote)
+    try:
+        run_kernel(zygote.config)
+    except BaseException:
+        traceback.print_exc()
+    os._exit(1)
 
 
 if __name__ == "__zygote__":

@@ -76,7 +76,8 @@ class ServerKilledIT {
             List<ProcessHandle> sandboxes = new ArrayList<>();
             sandboxes.addAll(Host.inPidNamespace(idleNamespace));
             sandboxes.addAll(Host.inPidNamespace(busyNamespace));
-            assertThat(sandboxes).hasSizeGreaterThanOrEqualTo(5); // 2 inits, 2 kernels, sleep
+            // 2 kernels (each its namespace's pid 1, or bubblewrap's init's child) and the sleep
+            assertThat(sandboxes).hasSizeGreaterThanOrEqualTo(3);
             List<ProcessHandle> all = new ArrayList<>(sandboxes);
             server.descendants().forEach(all::add); // the zygote or the bwrap launchers too
 

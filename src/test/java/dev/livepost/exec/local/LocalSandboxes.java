@@ -52,6 +52,11 @@ final class LocalSandboxes implements AutoCloseable {
         return sandboxes;
     }
 
+    /** Whether sandboxes are forked from the zygote (else bubblewrap starts each). */
+    boolean zygote() {
+        return executor.health().detail().startsWith("zygote sandboxes");
+    }
+
     /** A new session. */
     String open() {
         return sessions.create(SPEC, List.of(), null, "client").session();
@@ -77,23 +82,8 @@ final class LocalSandboxes implements AutoCloseable {
         return ProcessHandle.current()
                 .descendants()
                 .filter(p -> p.info().command().orElse("").contains("python3"))
-                .filter(p -> !initOfANamespace(p))
                 .filter(LocalSandboxes::frozen)
                 .collect(java.util.stream.Collectors.toSet());
-    }
-
-    /** A zygote sandbox's pid 1 (a fork of python3 too), whose kernel is its only child. */
-    private static boolean initOfANamespace(ProcessHandle p) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + p.pid() + "/status"))) {
-                if (line.startsWith("NSpid:")) {
-                    return line.endsWith("\t1");
-                }
-            }
-        } catch (java.io.IOException e) {
-            // the process is gone
-        }
-        return false;
     }
 
     private static boolean frozen(ProcessHandle p) {

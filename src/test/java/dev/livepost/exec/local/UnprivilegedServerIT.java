@@ -204,7 +204,7 @@ class UnprivilegedServerIT {
                                     except OSError:
                                         print('no network')
                                     """));
-            assertThat(out).isEqualTo("1000 0000000000000000\n[1, 2]\nno network\n");
+            assertThat(out).isEqualTo("1000 0000000000000000\n[1]\nno network\n");
             assertThat(
                             stdout(
                                     api.runCode(
