@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -39,8 +41,12 @@ public final class Load {
     private static final String ARTIFACT = "load/code";
     static final String TOTAL_PSS = "sandboxes, total PSS (MiB)";
 
-    /** What to simulate; a {@code server} of null starts one in this process. */
-    record Options(int readers, int seconds, int every, int burst, int within, URI server) {
+    /**
+     * What to simulate; a {@code server} of null starts one in this process, which {@code warmUp}
+     * readers visit first.
+     */
+    record Options(
+            int readers, int seconds, int every, int burst, int within, int warmUp, URI server) {
         static Options parse(List<String> args) {
             var values = new HashMap<String, String>();
             for (int i = 0; i < args.size(); i++) {
@@ -58,10 +64,11 @@ public final class Load {
                             number(values, "--every", 10),
                             number(values, "--burst", 0),
                             number(values, "--within", 10),
+                            number(values, "--warm-up", WARM_UP_READERS),
                             values.containsKey("--server")
                                     ? URI.create(values.get("--server"))
                                     : null);
-            if (o.readers() > MAX_READERS || o.burst() > MAX_READERS) {
+            if (o.readers() > MAX_READERS || o.burst() > MAX_READERS || o.warmUp() > MAX_READERS) {
                 throw new IllegalArgumentException("at most " + MAX_READERS + " readers");
             }
             if (o.seconds() > MAX_SECONDS || o.within() > MAX_SECONDS) {
@@ -137,6 +144,10 @@ public final class Load {
         }
     }
 
+    static final int WARM_UP_READERS = 300;
+    private static final int WARM_UP_PARALLEL = 8;
+    private static final int WARM_UP_ADDRESSES = 1 << 20; // apart from the measured readers'
+
     private final Options options;
     private final URI server;
     private final List<Double> newSessionMs = Collections.synchronizedList(new ArrayList<>());
@@ -179,8 +190,59 @@ public final class Load {
                         home);
         try (var app = new App(config)) {
             var load = new Load(o, URI.create("http://127.0.0.1:" + app.start()));
+            load.warmUp();
             return load.drive(app);
         }
+    }
+
+    /**
+     * Readers who come and go before the measured load, on a server this process started: the JIT
+     * then has compiled what a session's creation and run go through, and the load meets a server
+     * that has served readers before, not one just started. Their sessions are ended, and the load
+     * starts once their sandboxes are gone.
+     */
+    private void warmUp() throws Exception {
+        if (options.warmUp() == 0) {
+            return;
+        }
+        Bench.progress("load: warming up the server with " + options.warmUp() + " readers ...");
+        double sandboxes = metric("livepost_sandboxes");
+        var pool = Executors.newFixedThreadPool(WARM_UP_PARALLEL);
+        try {
+            var readers = new ArrayList<Future<?>>();
+            for (int i = 0; i < options.warmUp(); i++) {
+                var api = new ApiClient(server, address(WARM_UP_ADDRESSES + i));
+                readers.add(
+                        pool.submit(
+                                () -> {
+                                    String token = api.createSession(ARTIFACT);
+                                    api.run(token, "print(1)");
+                                    api.deleteSession(token);
+                                    return null;
+                                }));
+            }
+            for (var r : readers) {
+                r.get(); // a failure here would fail the load too: say it now
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (metric("livepost_sandboxes") > sandboxes && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(200); // sandboxes end in the background
+        }
+    }
+
+    private double metric(String name) throws IOException, InterruptedException {
+        return sum(metricsText(), name);
+    }
+
+    private String metricsText() throws IOException, InterruptedException {
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(server.resolve("/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     private Report drive(App inProcess) throws Exception {
@@ -274,12 +336,7 @@ public final class Load {
     /** Evictions and waits from {@code /metrics}; memory from {@code /proc} when in process. */
     private Map<String, String> serverFigures(App inProcess) throws Exception {
         var figures = new java.util.LinkedHashMap<String, String>();
-        String metrics =
-                HttpClient.newHttpClient()
-                        .send(
-                                HttpRequest.newBuilder(server.resolve("/metrics")).build(),
-                                HttpResponse.BodyHandlers.ofString())
-                        .body();
+        String metrics = metricsText();
         figures.put("evictions", String.valueOf((long) sum(metrics, "livepost_evictions_total")));
         figures.put("refusals", String.valueOf((long) sum(metrics, "livepost_refusals_total")));
         figures.put(

@@ -25,7 +25,9 @@ class LoadIT {
                                         "--every",
                                         "2",
                                         "--within",
-                                        "2")),
+                                        "2",
+                                        "--warm-up",
+                                        "0")),
                         home);
 
         assertThat(report.errors()).isEmpty();
@@ -37,7 +39,11 @@ class LoadIT {
 
     @Test
     void aBurstOpensOneSessionPerReader() throws Exception {
-        var report = Load.run(Load.Options.parse(List.of("--burst", "4", "--within", "1")), home);
+        var report =
+                Load.run(
+                        Load.Options.parse(
+                                List.of("--burst", "4", "--within", "1", "--warm-up", "3")),
+                        home);
 
         assertThat(report.errors()).isEmpty();
         assertThat(report.newSessionMs()).hasSize(4);

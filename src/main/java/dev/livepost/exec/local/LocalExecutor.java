@@ -54,6 +54,8 @@ public final class LocalExecutor implements Executor {
     /** How old the sessions' measured memory may be when a new session is admitted. */
     private static final Duration MEMORY_REFRESH = Duration.ofMillis(250);
 
+    private static final int MEMORY_SAMPLE = 64;
+
     private final Config config;
     private final ExecutorHealth health;
     private final SandboxPool pool;
@@ -355,12 +357,14 @@ public final class LocalExecutor implements Executor {
     /**
      * Counts the sandboxes of sessions by what their cgroups say they use; keeps one sandbox's
      * limit free for code that runs, plus a margin for the server itself. Reading a thousand
-     * cgroups takes milliseconds, so for admissions what they use is read at most every {@link
-     * #MEMORY_REFRESH} and sandboxes started since are counted at the average.
+     * cgroups takes milliseconds, so admissions read them at most every {@link #MEMORY_REFRESH},
+     * and then only {@link #MEMORY_SAMPLE} of them, spread over all: what admission needs is what
+     * one more session is likely to use (their average) and what the machine has left. Sandboxes
+     * started since are counted at that average.
      */
     @Override
     public Capacity capacity() {
-        return pool == null ? Capacity.unbounded() : capacity(memory = measureMemory());
+        return pool == null ? Capacity.unbounded() : capacity(memory = measureMemory(0));
     }
 
     @Override
@@ -370,7 +374,7 @@ public final class LocalExecutor implements Executor {
         }
         MemoryView v = memory;
         if (v == null || System.nanoTime() - v.measuredAt() > MEMORY_REFRESH.toNanos()) {
-            v = memory = measureMemory();
+            v = memory = measureMemory(MEMORY_SAMPLE);
         }
         return capacity(v);
     }
@@ -392,13 +396,21 @@ public final class LocalExecutor implements Executor {
                 v.underPressure());
     }
 
-    private MemoryView measureMemory() {
+    /**
+     * @param sample sessions to read at most, or 0 for every one
+     */
+    private MemoryView measureMemory(int sample) {
         int live = launcher.live();
+        int count = 0;
         int measured = 0;
         int frozen = 0;
         long bytes = 0;
+        int every = sample <= 0 ? 1 : Math.max(1, sessions.size() / sample);
         for (LocalSession s : sessions) {
             frozen += s.frozen() ? 1 : 0;
+            if (count++ % every != 0) {
+                continue;
+            }
             long used = s.memoryBytes();
             if (used > 0) {
                 measured++;
@@ -414,7 +426,7 @@ public final class LocalExecutor implements Executor {
                 System.nanoTime(),
                 live,
                 frozen,
-                bytes,
+                every == 1 || measured == 0 ? bytes : bytes / measured * count, // sampled
                 each,
                 MachineMemory.availableBytes(),
                 MachineMemory.underPressure());
