@@ -417,11 +417,15 @@ public final class LocalExecutor implements Executor {
                 bytes += used;
             }
         }
-        // Unmeasured (no cgroup), a session is counted at its limit, the safe side.
+        // Before any session ran (a burst at startup), the pool's sandboxes say what a new one
+        // costs; where nothing can be measured (no cgroup), a sandbox counts at its limit.
+        long fresh = measured == 0 ? pool.averageMemoryBytes() : -1;
         long each =
-                measured == 0
-                        ? config.limits().memoryBytes()
-                        : Math.max(MIN_SANDBOX_BYTES, bytes / measured);
+                measured > 0
+                        ? Math.max(MIN_SANDBOX_BYTES, bytes / measured)
+                        : fresh > 0
+                                ? Math.max(MIN_SANDBOX_BYTES, fresh)
+                                : config.limits().memoryBytes();
         return new MemoryView(
                 System.nanoTime(),
                 live,

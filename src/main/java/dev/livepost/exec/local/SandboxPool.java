@@ -113,6 +113,23 @@ final class SandboxPool implements AutoCloseable {
         return ready.size();
     }
 
+    /**
+     * What the ready sandboxes use on average, or -1 when none can be measured: what a new session
+     * costs before it ran anything.
+     */
+    long averageMemoryBytes() {
+        long bytes = 0;
+        int measured = 0;
+        for (Sandbox s : ready) {
+            long used = s.memoryBytes();
+            if (used > 0) {
+                bytes += used;
+                measured++;
+            }
+        }
+        return measured == 0 ? -1 : bytes / measured;
+    }
+
     @Override
     public void close() {
         closed = true;

@@ -34,6 +34,18 @@ class LocalExecutorIT {
     }
 
     @Test
+    void beforeAnySessionRanANewOneCountsAsAPooledSandboxNotAtItsLimit(@TempDir Path own) {
+        try (var fresh = LocalSandboxes.available(own, Map.of("LIVEPOST_POOL_SIZE", "1"))) {
+            // The pool holds the startup probe's sandbox; no session has run yet.
+            var capacity = fresh.executor.capacityForAdmission();
+            long limit = fresh.config.limits().memoryBytes();
+            assertThat(capacity.newSandboxBytes()).isPositive().isLessThan(limit / 8);
+            // So a burst at startup is not taken for a lack of memory and evicts nobody.
+            assertThat(capacity.roomFor(40)).isTrue();
+        }
+    }
+
+    @Test
     void fibonacci() {
         var run =
                 sandboxes.run(
