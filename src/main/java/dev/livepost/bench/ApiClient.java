@@ -18,8 +18,13 @@ import java.util.stream.Stream;
  * an address of its own, sent as {@code X-Forwarded-For} to a server that trusts loopback.
  */
 final class ApiClient {
+    // HTTP/1.1 as a reader's browser speaks it to the proxy, without the client's default offer
+    // to upgrade every request to HTTP/2.
     private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
     private final HttpClient http = HTTP;
     private final ObjectMapper json = new ObjectMapper();
     private final URI base;

@@ -15,6 +15,8 @@ import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -34,6 +36,12 @@ final class SandboxLauncher {
     /** The sandbox's user inside its namespace. */
     static final int INNER_UID = 1000;
 
+    /**
+     * Sandboxes that start at once: enough to keep every core busy while one waits for the zygote
+     * to fork it or for the server to read its {@code ready}.
+     */
+    static final int STARTS_AT_ONCE = 2 * Runtime.getRuntime().availableProcessors();
+
     private final Limits limits;
     private final Path bwrap;
     private final SandboxLimits sandboxLimits;
@@ -44,6 +52,7 @@ final class SandboxLauncher {
     private final BitSet slotsInUse = new BitSet(SandboxIds.MAX_SLOTS);
     private final AtomicLong counter = new AtomicLong();
     private final AtomicInteger live = new AtomicInteger();
+    private final Semaphore starting = new Semaphore(STARTS_AT_ONCE, true);
     private final int maxSandboxes;
     private volatile Zygote zygote;
     private final AtomicLong zygoteStarts = new AtomicLong();
@@ -133,11 +142,34 @@ final class SandboxLauncher {
     }
 
     /**
-     * Starts a kernel and waits until it has imported its libraries.
+     * Starts a kernel and waits until it has imported its libraries. At most {@link
+     * #STARTS_AT_ONCE} sandboxes start at a time, the others wait their turn in the order they
+     * came: a sandbox's start is CPU-bound, and a hundred started at once would share the CPU until
+     * every one of them is late, where in turn the first readers are served first.
      *
      * @throws LivepostException {@code executor_unavailable} when it does not come up
      */
     Sandbox start(Duration readyWithin) {
+        long deadline = System.nanoTime() + readyWithin.toNanos();
+        try {
+            if (!starting.tryAcquire(readyWithin.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw LivepostException.unavailable(
+                        "no sandbox could start within "
+                                + readyWithin.toSeconds()
+                                + " s: this machine is starting as many as it can");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw LivepostException.unavailable("interrupted while waiting to start a sandbox");
+        }
+        try {
+            return startNow(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        } finally {
+            starting.release();
+        }
+    }
+
+    private Sandbox startNow(Duration readyWithin) {
         if (live.incrementAndGet() > maxSandboxes) {
             live.decrementAndGet();
             throw LivepostException.unavailable(
