@@ -88,9 +88,16 @@ public final class Sessions implements AutoCloseable {
                     // As much as the sandbox's working folder holds.
                     limits.workDiskBytes(),
                     limits.sessionsPerClient(),
-                    Duration.ofSeconds(5));
+                    LINE_WAIT);
         }
     }
+
+    /**
+     * How long a reader waits for a sandbox before being told to come back ({@code 503
+     * executor_busy} with {@code Retry-After}): in line for a busy one, or for an executor's turn
+     * to start a new one.
+     */
+    public static final Duration LINE_WAIT = Duration.ofSeconds(5);
 
     /** What the reader gets back from {@link #create}. */
     public record Created(String session, Instant expiresAt) {}

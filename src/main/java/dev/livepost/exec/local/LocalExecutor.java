@@ -328,6 +328,13 @@ public final class LocalExecutor implements Executor {
         Gauge.builder("livepost_zygote_up", launcher, l -> l.zygote() != null ? 1 : 0)
                 .register(registry);
         Gauge.builder("livepost_sandbox_pool_ready", pool, SandboxPool::ready).register(registry);
+        Gauge.builder("livepost_sandbox_start_waiting", launcher, SandboxLauncher::waitingToStart)
+                .description("new sandboxes waiting for their turn to start")
+                .register(registry);
+        FunctionCounter.builder(
+                        "livepost_sandbox_start_turns_missed", launcher, l -> l.missedTurns())
+                .description("readers told to come back: no turn to start a sandbox came in time")
+                .register(registry);
     }
 
     @Override

@@ -52,7 +52,8 @@ final class SandboxLauncher {
     private final BitSet slotsInUse = new BitSet(SandboxIds.MAX_SLOTS);
     private final AtomicLong counter = new AtomicLong();
     private final AtomicInteger live = new AtomicInteger();
-    private final Semaphore starting = new Semaphore(STARTS_AT_ONCE, true);
+    final Semaphore starting = new Semaphore(STARTS_AT_ONCE, true); // package-private for tests
+    private final AtomicLong missedTurns = new AtomicLong();
     private final int maxSandboxes;
     private volatile Zygote zygote;
     private final AtomicLong zygoteStarts = new AtomicLong();
@@ -142,31 +143,57 @@ final class SandboxLauncher {
     }
 
     /**
+     * Starts a kernel and waits until it has imported its libraries, with as long to wait for its
+     * turn as to come up.
+     *
+     * @throws LivepostException {@code executor_unavailable} when it does not come up
+     */
+    Sandbox start(Duration readyWithin) {
+        return start(readyWithin, readyWithin);
+    }
+
+    /**
      * Starts a kernel and waits until it has imported its libraries. At most {@link
      * #STARTS_AT_ONCE} sandboxes start at a time, the others wait their turn in the order they
      * came: a sandbox's start is CPU-bound, and a hundred started at once would share the CPU until
      * every one of them is late, where in turn the first readers are served first.
      *
-     * @throws LivepostException {@code executor_unavailable} when it does not come up
+     * @param turnWithin how long to wait for a turn; a reader waits no longer than for a busy
+     *     sandbox, and is then told to come back instead of being held until its connection times
+     *     out
+     * @throws LivepostException {@code 503 executor_busy} with {@code Retry-After} when no turn
+     *     came; {@code executor_unavailable} when the sandbox does not come up
      */
-    Sandbox start(Duration readyWithin) {
-        long deadline = System.nanoTime() + readyWithin.toNanos();
+    Sandbox start(Duration turnWithin, Duration readyWithin) {
         try {
-            if (!starting.tryAcquire(readyWithin.toNanos(), TimeUnit.NANOSECONDS)) {
-                throw LivepostException.unavailable(
-                        "no sandbox could start within "
-                                + readyWithin.toSeconds()
-                                + " s: this machine is starting as many as it can");
+            if (!starting.tryAcquire(turnWithin.toNanos(), TimeUnit.NANOSECONDS)) {
+                missedTurns.incrementAndGet();
+                throw LivepostException.retryLater(
+                        503,
+                        "executor_busy",
+                        "This server is starting sandboxes for other readers as fast as it can;"
+                                + " try again in a few seconds.",
+                        turnWithin.toSeconds());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw LivepostException.unavailable("interrupted while waiting to start a sandbox");
         }
         try {
-            return startNow(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            return startNow(readyWithin);
         } finally {
             starting.release();
         }
+    }
+
+    /** Sandboxes waiting for their turn to start now. */
+    int waitingToStart() {
+        return starting.getQueueLength();
+    }
+
+    /** Starts refused since the server started because no turn came in time. */
+    long missedTurns() {
+        return missedTurns.get();
     }
 
     private Sandbox startNow(Duration readyWithin) {

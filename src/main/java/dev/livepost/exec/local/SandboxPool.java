@@ -1,6 +1,7 @@
 package dev.livepost.exec.local;
 
 import dev.livepost.DaemonThreads;
+import dev.livepost.exec.Sessions;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,6 +18,9 @@ import org.slf4j.LoggerFactory;
  */
 final class SandboxPool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SandboxPool.class);
+
+    /** How long a reader's new sandbox waits for its turn to start: as long as in line for one. */
+    static final Duration TURN_WAIT = Sessions.LINE_WAIT;
 
     private final SandboxLauncher launcher;
     private final String language;
@@ -62,7 +66,13 @@ final class SandboxPool implements AutoCloseable {
         }
     }
 
-    /** A ready sandbox: from the pool if one is waiting, else a new one (blocks ~1 s). */
+    /**
+     * A ready sandbox: from the pool if one is waiting, else a new one, started when its turn comes
+     * (see {@link SandboxLauncher#start(Duration, Duration)}).
+     *
+     * @throws dev.livepost.LivepostException {@code 503 executor_busy} when no turn came within
+     *     {@link #TURN_WAIT}
+     */
     Sandbox take() {
         Sandbox s;
         while ((s = ready.poll()) != null) {
@@ -73,11 +83,11 @@ final class SandboxPool implements AutoCloseable {
             s.kill();
         }
         fill();
-        return start();
+        return start(TURN_WAIT);
     }
 
-    private Sandbox start() {
-        Sandbox s = launcher.start(startTimeout);
+    private Sandbox start(Duration turnWithin) {
+        Sandbox s = launcher.start(turnWithin, startTimeout);
         if (!language.equals("python")) {
             s.prepare(language, memoryBytes);
         }
@@ -96,7 +106,7 @@ final class SandboxPool implements AutoCloseable {
                     () -> {
                         try {
                             if (!closed) {
-                                offer(start());
+                                offer(start(startTimeout));
                             }
                         } catch (RuntimeException e) {
                             if (!closed) {

@@ -1,16 +1,60 @@
 package dev.livepost.exec.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.livepost.Limits;
+import dev.livepost.LivepostException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The command line a sandbox starts with (no sandbox is started here). */
+/** The command line a sandbox starts with, and the turns to start (no sandbox is started here). */
 class SandboxLauncherTest {
     @TempDir Path data;
+
+    @Test
+    void aSandboxWhoseTurnToStartDoesNotComeIsRefusedWithRetryAfter() throws Exception {
+        var limits = Limits.defaults();
+        var launcher =
+                new SandboxLauncher(
+                        limits,
+                        SandboxLauncher.BWRAP,
+                        new SandboxLimits.RlimitsOnly(limits),
+                        data,
+                        data.resolve("f.bpf"),
+                        "test",
+                        SandboxIds.detect());
+        // Every turn is taken, as by sandboxes that are starting.
+        launcher.starting.acquire(SandboxLauncher.STARTS_AT_ONCE);
+        var waiting =
+                new Thread(
+                        () ->
+                                assertThatThrownBy(
+                                                () ->
+                                                        launcher.start(
+                                                                Duration.ofSeconds(30),
+                                                                Duration.ofSeconds(30)))
+                                        .isInstanceOf(LivepostException.class));
+        waiting.start();
+        while (launcher.waitingToStart() == 0) {
+            Thread.onSpinWait(); // until the first one is in line
+        }
+        assertThatThrownBy(() -> launcher.start(Duration.ofMillis(100), Duration.ofSeconds(30)))
+                .isInstanceOfSatisfying(
+                        LivepostException.class,
+                        e -> {
+                            assertThat(e.status()).isEqualTo(503);
+                            assertThat(e.code()).isEqualTo("executor_busy");
+                            assertThat(e.retryAfterSeconds()).isPositive();
+                        });
+        assertThat(launcher.missedTurns()).isEqualTo(1);
+        assertThat(launcher.waitingToStart()).isEqualTo(1);
+        waiting.interrupt();
+        waiting.join();
+    }
 
     @Test
     void commandDropsPrivilegesAndIsolatesEverything() {
