@@ -57,11 +57,18 @@ final class SandboxPool implements AutoCloseable {
                 Executors.newFixedThreadPool(threads, DaemonThreads.named("livepost-sandbox-pool"));
     }
 
-    /** Adds an already started sandbox (the startup probe's). */
+    /**
+     * Adds a started sandbox. A Python one is frozen while it waits, as an idle session's is (its
+     * kernel's threads wake up to ten times a second, which a deep pool would pay for); the
+     * session's first run thaws it. Another language's is not: its kernel is still preparing.
+     */
     void offer(Sandbox sandbox) {
         if (closed || ready.size() >= size) {
             sandbox.kill();
         } else {
+            if (language.equals("python")) {
+                sandbox.freeze();
+            }
             ready.add(sandbox);
         }
     }

@@ -46,6 +46,26 @@ class LocalExecutorIT {
     }
 
     @Test
+    void aPooledSandboxWaitsFrozenAndItsFirstRunThawsIt(@TempDir Path own) {
+        var before = ProcessHandle.current().children().toList();
+        try (var fresh = LocalSandboxes.available(own, Map.of("LIVEPOST_POOL_SIZE", "1"))) {
+            // The fresh executor's zygote is this JVM's new child; the pool holds the startup
+            // probe's sandbox, forked from it (or from its own child, when the server is not
+            // root).
+            ProcessHandle zygote =
+                    ProcessHandle.current()
+                            .children()
+                            .filter(p -> !before.contains(p))
+                            .filter(p -> p.info().command().orElse("").contains("python3"))
+                            .findFirst()
+                            .orElseThrow();
+            assertThat(zygote.descendants().filter(LocalSandboxes::frozen).count()).isOne();
+            String token = fresh.open();
+            assertThat(fresh.run(token, "print('thawed')").stdout()).isEqualTo("thawed\n");
+        }
+    }
+
+    @Test
     void fibonacci() {
         var run =
                 sandboxes.run(
@@ -204,7 +224,6 @@ class LocalExecutorIT {
     @Adversarial
     @Test
     void anIdleSessionThatLeftABusyThreadUsesNoCpu() throws Exception {
-        var before = LocalSandboxes.frozenSandboxes();
         String token = sandboxes.open();
         var run =
                 sandboxes.run(
@@ -213,9 +232,7 @@ class LocalExecutorIT {
                                 + "threading.Thread(target=lambda: [0 for _ in iter(int, 1)],"
                                 + " daemon=True).start()");
         assertThat(run.done().status()).isEqualTo(RunStatus.OK);
-        var frozen = LocalSandboxes.frozenSandboxes();
-        frozen.removeAll(before);
-        ProcessHandle kernel = frozen.stream().findFirst().orElseThrow();
+        ProcessHandle kernel = sandboxes.frozenKernel(token);
         Duration cpu = kernel.info().totalCpuDuration().orElseThrow();
         Thread.sleep(1000); // a window to measure CPU time in, not a wait for an event
         Duration used = kernel.info().totalCpuDuration().orElseThrow().minus(cpu);
@@ -304,13 +321,10 @@ class LocalExecutorIT {
 
     @Test
     void sandboxDyingBetweenRunsIsReplacedWithANotice() {
-        var before = LocalSandboxes.frozenSandboxes();
         String token = sandboxes.open();
         assertThat(sandboxes.run(token, "x = 1").done().status()).isEqualTo(RunStatus.OK);
-        var frozen = LocalSandboxes.frozenSandboxes();
-        frozen.removeAll(before);
         // Killed from outside while frozen (e.g. by the host's OOM killer): it dies as it thaws.
-        assertThat(frozen).singleElement().matches(ProcessHandle::destroyForcibly);
+        assertThat(sandboxes.frozenKernel(token).destroyForcibly()).isTrue();
 
         var next = sandboxes.run(token, "print('x' in globals())");
         assertThat(next.notices()).contains("sandbox of this session stopped", "were lost");

@@ -77,16 +77,39 @@ final class LocalSandboxes implements AutoCloseable {
         return recorder;
     }
 
-    /** The interpreters of sandboxes frozen between runs, as the host sees them. */
-    static java.util.Set<ProcessHandle> frozenSandboxes() {
+    /**
+     * The kernel of the session's sandbox as the host sees it, frozen between runs: found by a file
+     * that one more run leaves in its working folder (pooled sandboxes are frozen too, so which
+     * sandbox froze last says nothing), and by being pid 1 of its namespace.
+     */
+    ProcessHandle frozenKernel(String token) {
+        String marker = ".kernel-" + java.util.UUID.randomUUID();
+        assertThat(run(token, "open('" + marker + "', 'w').close()").done().status())
+                .isEqualTo(dev.livepost.exec.RunStatus.OK);
         return ProcessHandle.current()
                 .descendants()
                 .filter(p -> p.info().command().orElse("").contains("python3"))
+                .filter(p -> Files.exists(Path.of("/proc/" + p.pid() + "/root/work/" + marker)))
+                .filter(LocalSandboxes::pidOneOfItsNamespace)
                 .filter(LocalSandboxes::frozen)
-                .collect(java.util.stream.Collectors.toSet());
+                .findFirst()
+                .orElseThrow();
     }
 
-    private static boolean frozen(ProcessHandle p) {
+    private static boolean pidOneOfItsNamespace(ProcessHandle p) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + p.pid() + "/status"))) {
+                if (line.startsWith("NSpid:")) {
+                    return line.endsWith("\t1");
+                }
+            }
+        } catch (java.io.IOException e) {
+            // the process is gone
+        }
+        return false;
+    }
+
+    static boolean frozen(ProcessHandle p) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + p.pid() + "/cgroup"))) {
                 String[] f = line.split(":", 3);
