@@ -66,6 +66,10 @@ class SqlRunner:
     def prepare(self):
         if self.conn is None:
             self.conn = sqlite3.connect(self.DB, isolation_level=None, check_same_thread=False)
+            # interrupt() stops only a statement that is running: one that lands between two
+            # statements would be lost, and the next run until the time limit. The handler sees
+            # the flag whenever the next one starts.
+            self.conn.set_progress_handler(lambda: 1 if self.interrupted else 0, 1000)
 
     def interrupt(self):
         self.interrupted = True

@@ -43,10 +43,18 @@ public final class Load {
 
     /**
      * What to simulate; a {@code server} of null starts one in this process, which {@code warmUp}
-     * readers visit first.
+     * readers visit first, with a pool of {@code pool} ready sandboxes (-1: the server's default,
+     * {@code LIVEPOST_POOL_SIZE}) that is full when the load begins.
      */
     record Options(
-            int readers, int seconds, int every, int burst, int within, int warmUp, URI server) {
+            int readers,
+            int seconds,
+            int every,
+            int burst,
+            int within,
+            int warmUp,
+            int pool,
+            URI server) {
         static Options parse(List<String> args) {
             var values = new HashMap<String, String>();
             for (int i = 0; i < args.size(); i++) {
@@ -65,6 +73,7 @@ public final class Load {
                             number(values, "--burst", 0),
                             number(values, "--within", 10),
                             number(values, "--warm-up", WARM_UP_READERS),
+                            number(values, "--pool", -1),
                             values.containsKey("--server")
                                     ? URI.create(values.get("--server"))
                                     : null);
@@ -73,6 +82,10 @@ public final class Load {
             }
             if (o.seconds() > MAX_SECONDS || o.within() > MAX_SECONDS) {
                 throw new IllegalArgumentException("at most " + MAX_SECONDS + " seconds");
+            }
+            if (o.server() != null && o.pool() >= 0) {
+                throw new IllegalArgumentException(
+                        "--pool sizes the server this command starts; not with --server");
             }
             if (o.server() != null && !loopback(o.server())) {
                 throw new IllegalArgumentException(
@@ -85,7 +98,10 @@ public final class Load {
         private static int number(Map<String, String> values, String flag, int fallback) {
             String v = values.get(flag);
             try {
-                int n = v == null ? fallback : Integer.parseInt(v);
+                if (v == null) {
+                    return fallback;
+                }
+                int n = Integer.parseInt(v);
                 if (n < 0) {
                     throw new NumberFormatException();
                 }
@@ -178,6 +194,9 @@ public final class Load {
         var env = new HashMap<>(System.getenv());
         env.put("LIVEPOST_TRUSTED_PROXIES", "127.0.0.1,::1");
         env.put("LIVEPOST_PRECOMPUTE", "false"); // no runs of the server's own among the readers
+        if (o.pool() >= 0) {
+            env.put("LIVEPOST_POOL_SIZE", String.valueOf(o.pool()));
+        }
         Config config =
                 Config.parse(
                         List.of(
@@ -191,6 +210,7 @@ public final class Load {
         try (var app = new App(config)) {
             var load = new Load(o, URI.create("http://127.0.0.1:" + app.start()));
             load.warmUp();
+            load.awaitFullPool(config.poolSize());
             return load.drive(app);
         }
     }
@@ -230,6 +250,18 @@ public final class Load {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (metric("livepost_sandboxes") > sandboxes && System.nanoTime() < deadline) {
             TimeUnit.MILLISECONDS.sleep(200); // sandboxes end in the background
+        }
+    }
+
+    /**
+     * Waits until the server's pool holds {@code size} ready sandboxes, as after a quiet spell: a
+     * burst meets the pool first, and one refilling it as the load starts would be measured as a
+     * smaller pool. At most two minutes (a deep pool fills at the rate the machine starts them).
+     */
+    private void awaitFullPool(int size) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (metric("livepost_sandbox_pool_ready") < size && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(200); // the pool fills in the background
         }
     }
 

@@ -19,7 +19,7 @@ final class LoadRows {
         arrivals(
                 rows,
                 "50 new sessions/s for " + seconds + " s",
-                new Load.Options(0, 0, 0, 50 * seconds, seconds, Load.WARM_UP_READERS, null),
+                new Load.Options(0, 0, 0, 50 * seconds, seconds, Load.WARM_UP_READERS, -1, null),
                 home);
         if (quick) {
             return rows;
@@ -27,12 +27,19 @@ final class LoadRows {
         arrivals(
                 rows,
                 "burst of 300 in 10 s",
-                new Load.Options(0, 0, 0, 300, 10, Load.WARM_UP_READERS, null),
+                new Load.Options(0, 0, 0, 300, 10, Load.WARM_UP_READERS, -1, null),
+                home);
+        arrivals(
+                rows,
+                "burst of 300 in 10 s, a pool of 300",
+                new Load.Options(0, 0, 0, 300, 10, Load.WARM_UP_READERS, 300, null),
                 home);
         Bench.progress(
                 "load: 1000 readers, arriving within 30 s, who run every 10 s for 2 min ...");
         Load.Report stay =
-                Load.run(new Load.Options(1000, 120, 10, 0, 30, Load.WARM_UP_READERS, null), home);
+                Load.run(
+                        new Load.Options(1000, 120, 10, 0, 30, Load.WARM_UP_READERS, -1, null),
+                        home);
         String who = "1000 readers running every 10 s for 2 min";
         rows.add(value(who + ": sessions held", stay.server().get("sessions held at the end")));
         rows.add(value(who + ": errors", String.valueOf(errors(stay))));

@@ -42,7 +42,15 @@ class LoadIT {
         var report =
                 Load.run(
                         Load.Options.parse(
-                                List.of("--burst", "4", "--within", "1", "--warm-up", "3")),
+                                List.of(
+                                        "--burst",
+                                        "4",
+                                        "--within",
+                                        "1",
+                                        "--warm-up",
+                                        "3",
+                                        "--pool",
+                                        "4")),
                         home);
 
         assertThat(report.errors()).isEmpty();
@@ -56,6 +64,11 @@ class LoadIT {
                 .hasMessageContaining("loopback");
         assertThatThrownBy(() -> Load.Options.parse(List.of("--readers", "100000")))
                 .hasMessageContaining("at most");
+        assertThatThrownBy(
+                        () ->
+                                Load.Options.parse(
+                                        List.of("--server", "http://127.0.0.1:1", "--pool", "9")))
+                .hasMessageContaining("not with --server");
         assertThat(Load.address(258)).isEqualTo("10.0.1.2");
     }
 }
