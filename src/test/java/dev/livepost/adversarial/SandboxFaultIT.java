@@ -231,7 +231,9 @@ class SandboxFaultIT {
         }
         List<ProcessHandle> all = new ArrayList<>(List.of(top));
         top.descendants().forEach(all::add);
-        assertThat(all).hasSizeGreaterThanOrEqualTo(3); // (bwrap,) the init, the kernel, ...
+        // (bwrap and its init,) the kernel, the marked process (whose own child may not be
+        // forked yet)
+        assertThat(all).hasSizeGreaterThanOrEqualTo(2);
         return all;
     }
 
