@@ -6,7 +6,7 @@ package dev.livepost.exec;
  *
  * @param sandboxes sandboxes alive (pre-started ones included)
  * @param maxSandboxes the most the executor can run at all (uids, process slots)
- * @param frozen sandboxes of idle sessions, frozen until their next run
+ * @param frozen sandboxes frozen now: idle sessions' until their next run, and pooled ones
  * @param usedBytes memory the sessions' sandboxes use together, as far as it can be measured
  * @param newSandboxBytes what one more session is likely to use (measured sessions' average)
  * @param availableBytes memory the machine can still give without swapping, or -1 where unknown

@@ -424,6 +424,7 @@ public final class LocalExecutor implements Executor {
                 bytes += used;
             }
         }
+        frozen += pool.frozen();
         // Before any session ran (a burst at startup), the pool's sandboxes say what a new one
         // costs; where nothing can be measured (no cgroup), a sandbox counts at its limit.
         long fresh = measured == 0 ? pool.averageMemoryBytes() : -1;

@@ -31,7 +31,6 @@ final class LocalSession implements ExecutorSession {
     private boolean hasState;
 
     private boolean closed; // guarded by this
-    private boolean frozen; // guarded by this
 
     LocalSession(SandboxPool pool, Limits limits, Sandbox sandbox, Consumer<LocalSession> onClose) {
         this.pool = pool;
@@ -66,7 +65,6 @@ final class LocalSession implements ExecutorSession {
             }
             box = sandbox;
             hasState = true;
-            frozen = false;
         }
         box.thaw();
         Sandbox.Ending ending = box.run(request.runId(), request.source(), sink, request.timeout());
@@ -86,7 +84,9 @@ final class LocalSession implements ExecutorSession {
             if (sandbox != box || closed) {
                 return;
             }
-            frozen = box.alive() && box.freeze();
+            if (box.alive()) {
+                box.freeze();
+            }
         }
     }
 
@@ -100,8 +100,12 @@ final class LocalSession implements ExecutorSession {
     }
 
     /** Whether the session's sandbox is frozen between runs. */
-    synchronized boolean frozen() {
-        return frozen;
+    boolean frozen() {
+        Sandbox box;
+        synchronized (this) {
+            box = sandbox;
+        }
+        return box != null && box.frozen();
     }
 
     private RunOutcome outcome(Sandbox box, RunRequest request, Sandbox.Ending ending) {

@@ -68,6 +68,7 @@ final class Sandbox {
     private final Object writeLock = new Object();
     private volatile String language = "python";
     private volatile long memoryBytes;
+    private volatile boolean frozen;
 
     Sandbox(SandboxProcess process, SandboxLimits.Slot slot, long maxFileBytes, Runnable onGone) {
         this.process = process;
@@ -250,11 +251,18 @@ final class Sandbox {
 
     /** Stops every process of the sandbox until {@link #thaw}; false where it cannot. */
     boolean freeze() {
-        return slot.freeze(true);
+        frozen = slot.freeze(true);
+        return frozen;
     }
 
     void thaw() {
+        frozen = false;
         slot.freeze(false);
+    }
+
+    /** Whether it is frozen now (an idle session's, or one waiting in the pool). */
+    boolean frozen() {
+        return frozen && !gone.get();
     }
 
     /** What the sandbox uses now, or -1 where unknown. */

@@ -130,6 +130,15 @@ final class SandboxPool implements AutoCloseable {
         return ready.size();
     }
 
+    /** Ready sandboxes that wait frozen. */
+    int frozen() {
+        int n = 0;
+        for (Sandbox s : ready) {
+            n += s.frozen() ? 1 : 0;
+        }
+        return n;
+    }
+
     /**
      * What the ready sandboxes use on average, or -1 when none can be measured: what a new session
      * costs before it ran anything.

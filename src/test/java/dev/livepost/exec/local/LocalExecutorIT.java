@@ -60,6 +60,7 @@ class LocalExecutorIT {
                             .findFirst()
                             .orElseThrow();
             assertThat(zygote.descendants().filter(LocalSandboxes::frozen).count()).isOne();
+            assertThat(fresh.executor.capacity().frozen()).as("frozen, as metrics count").isOne();
             String token = fresh.open();
             assertThat(fresh.run(token, "print('thawed')").stdout()).isEqualTo("thawed\n");
         }
