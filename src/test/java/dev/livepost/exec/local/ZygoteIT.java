@@ -68,6 +68,26 @@ class ZygoteIT {
         }
     }
 
+    /**
+     * Forks share the zygote's memory, random generators included: each sandbox seeds its own, so
+     * no reader can predict another's numbers from their own.
+     */
+    @Test
+    void everySandboxDrawsItsOwnRandomNumbers() {
+        String code =
+                "import random, numpy as np\n"
+                        + "print(random.getrandbits(64), np.random.randint(1 << 62),"
+                        + " np.random.default_rng().integers(1 << 62))";
+        String a = sandboxes.run(sandboxes.open(), code).stdout();
+        String b = sandboxes.run(sandboxes.open(), code).stdout();
+        String[] first = a.trim().split(" ");
+        String[] second = b.trim().split(" ");
+        assertThat(first).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(first[i]).as("generator %d", i).isNotEqualTo(second[i]);
+        }
+    }
+
     @Adversarial
     @Test
     void childCannotSeeOrSignalTheZygoteOrAnotherChild() throws IOException {
