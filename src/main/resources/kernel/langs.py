@@ -174,7 +174,10 @@ class ChildRunner:
         self.out = None
         self.interrupted = False
         self.active = False  # a run is going on
-        self.lock = threading.Lock()  # guards proc against an interrupt while it starts
+        self.runs = 0  # which run is going on, or went last
+        # Guards proc against an interrupt while it starts, and the run's state against a
+        # repeated interrupt (NodeRunner) that must not reach the next run.
+        self.lock = threading.Lock()
 
     def command(self, cmd_fd, out_fd):
         raise NotImplementedError
@@ -235,12 +238,15 @@ class ChildRunner:
         raise NotImplementedError
 
     def execute(self, code):
-        self.interrupted = False
-        self.active = True
+        with self.lock:
+            self.runs += 1
+            self.interrupted = False
+            self.active = True
         try:
             return self._execute(code)
         finally:
-            self.active = False
+            with self.lock:
+                self.active = False
 
     def _execute(self, code):
         self.prepare()
@@ -357,17 +363,26 @@ class NodeRunner(ChildRunner):
 
     def interrupt(self):
         """SIGINT until the run ends: one that lands as the code's synchronous part returns is
-        taken by vm's breakOnSigint watchdog and would not reject the awaited promise. A late one
-        is harmless: with no run, node ignores it."""
+        taken by vm's breakOnSigint watchdog and would not reject the awaited promise. Only the
+        run that was interrupted gets them: checked and sent under the lock that a new run takes
+        to start, so none lands in the next run."""
         if self.interrupted:
             return
+        with self.lock:
+            run = self.runs
         super().interrupt()
 
         def again():
-            while self.active and self.interrupted:
+            while True:
                 time.sleep(0.1)
-                if self.active and self.interrupted:
-                    super(NodeRunner, self).interrupt()
+                with self.lock:
+                    if not (self.active and self.interrupted and self.runs == run):
+                        return
+                    if self.proc is not None:
+                        try:
+                            os.killpg(self.proc.pid, signal.SIGINT)
+                        except OSError:
+                            pass
 
         threading.Thread(target=again, name="node-interrupt", daemon=True).start()
 
