@@ -227,10 +227,13 @@ class ChildRunner:
     def interrupt(self):
         self.interrupted = True
         with self.lock:
-            proc = self.proc
-        if proc is not None:
+            self._sigint()
+
+    def _sigint(self):
+        """SIGINT to the child's process group; called with the lock held."""
+        if self.proc is not None:
             try:
-                os.killpg(proc.pid, signal.SIGINT)
+                os.killpg(self.proc.pid, signal.SIGINT)
             except OSError:
                 pass
 
@@ -378,11 +381,7 @@ class NodeRunner(ChildRunner):
                 with self.lock:
                     if not (self.active and self.interrupted and self.runs == run):
                         return
-                    if self.proc is not None:
-                        try:
-                            os.killpg(self.proc.pid, signal.SIGINT)
-                        except OSError:
-                            pass
+                    self._sigint()
 
         threading.Thread(target=again, name="node-interrupt", daemon=True).start()
 

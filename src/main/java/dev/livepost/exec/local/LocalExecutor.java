@@ -332,7 +332,9 @@ public final class LocalExecutor implements Executor {
                 .description("new sandboxes waiting for their turn to start")
                 .register(registry);
         FunctionCounter.builder(
-                        "livepost_sandbox_start_turns_missed", launcher, l -> l.missedTurns())
+                        "livepost_sandbox_start_turns_missed",
+                        launcher,
+                        SandboxLauncher::missedTurns)
                 .description("readers told to come back: no turn to start a sandbox came in time")
                 .register(registry);
     }
