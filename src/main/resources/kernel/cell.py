@@ -133,6 +133,13 @@ class Cells:
         self.hooks.flush()
         return status, code_exit
 
+    def forget_runs(self):
+        """As before the first run: the next cell is <cell-1> again."""
+        for name in self.sources:
+            linecache.cache.pop(name, None)
+        self.sources.clear()
+        self.count = 0
+
     def execute(self, code):
         self.count += 1
         name = "<cell-%d>" % self.count

@@ -23,7 +23,7 @@ import java.util.Map;
  * @param anthropic settings of the {@code anthropic} executor
  * @param limits what untrusted code may use
  * @param sessionIdle idle time after which a session and its sandbox are discarded
- * @param poolSize pre-started sandboxes kept ready for new sessions
+ * @param pool pre-started sandboxes kept ready for new sessions
  * @param allowedOrigins origins allowed to call the API from other sites (CORS)
  * @param reloadPosts whether posts are re-read when their files change
  * @param web the web server's defences against floods, and the proxies it trusts
@@ -41,7 +41,7 @@ public record Config(
         Anthropic anthropic,
         Limits limits,
         Duration sessionIdle,
-        int poolSize,
+        Pool pool,
         List<String> allowedOrigins,
         boolean reloadPosts,
         Web web,
@@ -119,6 +119,31 @@ public record Config(
     public record Precompute(boolean enabled, int concurrency) {}
 
     /**
+     * How many pre-started sandboxes wait for new sessions ({@code LIVEPOST_POOL_SIZE}).
+     *
+     * @param auto whether the pool is sized by the machine's memory ({@code auto}, the default): as
+     *     many as fit in a share of what is available, up to {@code size}
+     * @param size the pool's size, or its most when {@code auto}
+     */
+    public record Pool(boolean auto, int size) {
+        /** The most sandboxes an {@code auto} pool holds. */
+        public static final int AUTO_MOST = 1024;
+
+        public static Pool sizedByMemory() {
+            return new Pool(true, AUTO_MOST);
+        }
+
+        public static Pool of(int size) {
+            return new Pool(false, size);
+        }
+
+        @Override
+        public String toString() {
+            return auto ? "auto" : String.valueOf(size);
+        }
+    }
+
+    /**
      * The conversations of the {@code /chat} page (with the {@code anthropic} executor).
      *
      * @param skills document skills of every conversation's container ({@code
@@ -155,7 +180,7 @@ public record Config(
                 anthropic,
                 limits,
                 sessionIdle,
-                newPoolSize,
+                Pool.of(newPoolSize),
                 allowedOrigins,
                 reloadPosts,
                 web,
@@ -270,7 +295,12 @@ public record Config(
                                 "sessions"));
         Duration idle =
                 Duration.ofSeconds(r.integer(Setting.SESSION_IDLE, 900, 1, 86_400, "seconds"));
-        int pool = r.integer(Setting.POOL_SIZE, 4, 0, 1024, "sandboxes");
+        Pool pool =
+                r.read(
+                        Setting.POOL_SIZE,
+                        Pool.sizedByMemory(),
+                        SettingChecks::pool,
+                        Pool::toString);
         boolean zygote = r.bool(Setting.ZYGOTE, true);
         boolean reload = r.bool(Setting.RELOAD, true);
         var precompute =

@@ -49,6 +49,23 @@ final class SettingChecks {
     }
 
     /** An identifier such as a model id: no spaces. */
+    /** {@code auto} or a whole number of sandboxes up to {@link Config.Pool#AUTO_MOST}. */
+    static Config.Pool pool(String text) {
+        if (text.equals("auto")) {
+            return Config.Pool.sizedByMemory();
+        }
+        String rule = "must be 'auto' or 0.." + Config.Pool.AUTO_MOST + " sandboxes";
+        try {
+            int n = Integer.parseInt(text.replace("_", ""));
+            if (n >= 0 && n <= Config.Pool.AUTO_MOST) {
+                return Config.Pool.of(n);
+            }
+        } catch (NumberFormatException e) {
+            // the rule below says what is accepted
+        }
+        throw new Rejected(rule);
+    }
+
     static String word(String text) {
         if (!WORD.matcher(text).matches()) {
             throw new Rejected("must be a model id such as " + Config.DEFAULT_MODEL);

@@ -36,6 +36,7 @@ class ConfigTest {
         assertThat(c.sessionIdle()).isEqualTo(Duration.ofMinutes(15));
         assertThat(c.limits()).isEqualTo(Limits.defaults());
         assertThat(c.precompute()).isEqualTo(new Config.Precompute(true, 1));
+        assertThat(c.pool()).isEqualTo(Config.Pool.sizedByMemory());
         assertThat(c.web().connectionsPerClient()).isEqualTo(100);
         assertThat(c.web().requestReadTimeout()).isEqualTo(Duration.ofSeconds(10));
     }
@@ -128,7 +129,8 @@ class ConfigTest {
                 good(Setting.RUNS_PER_MINUTE, "1000", c -> c.limits().runsPerMinute(), 1000),
                 good(Setting.SESSIONS_PER_CLIENT, "5", c -> c.limits().sessionsPerClient(), 5),
                 good(Setting.SESSION_IDLE, "2", Config::sessionIdle, Duration.ofSeconds(2)),
-                good(Setting.POOL_SIZE, "0", Config::poolSize, 0),
+                good(Setting.POOL_SIZE, "0", Config::pool, Config.Pool.of(0)),
+                good(Setting.POOL_SIZE, "auto", Config::pool, Config.Pool.sizedByMemory()),
                 good(Setting.ZYGOTE, "false", Config::zygote, false),
                 good(Setting.RELOAD, "false", Config::reloadPosts, false),
                 good(Setting.PRECOMPUTE, "false", c -> c.precompute().enabled(), false),
@@ -274,7 +276,7 @@ class ConfigTest {
                 bad(
                         Setting.POOL_SIZE,
                         "-3",
-                        "LIVEPOST_POOL_SIZE must be 0..1024 sandboxes, not -3"),
+                        "LIVEPOST_POOL_SIZE must be 'auto' or 0..1024 sandboxes, not -3"),
                 bad(Setting.ZYGOTE, "yes", "LIVEPOST_ZYGOTE must be 'true' or 'false', not 'yes'"),
                 bad(Setting.RELOAD, "no", "LIVEPOST_RELOAD must be 'true' or 'false', not 'no'"),
                 bad(
@@ -377,7 +379,7 @@ class ConfigTest {
                                                         + " not 0",
                                                 "LIVEPOST_SESSION_IDLE must be 1..86400 seconds,"
                                                         + " not -1",
-                                                "LIVEPOST_POOL_SIZE must be 0..1024 sandboxes,"
+                                                "LIVEPOST_POOL_SIZE must be 'auto' or 0..1024 sandboxes,"
                                                         + " not -3"));
     }
 

@@ -40,7 +40,7 @@ class MainTest {
                         "livepost: LIVEPOST_PORT must be a whole number 0..65535, not 'abc'",
                         "livepost: LIVEPOST_RUN_TIMEOUT must be 1..3600 seconds, not 0",
                         "livepost: LIVEPOST_SESSION_IDLE must be 1..86400 seconds, not -1",
-                        "livepost: LIVEPOST_POOL_SIZE must be 0..1024 sandboxes, not -3");
+                        "livepost: LIVEPOST_POOL_SIZE must be 'auto' or 0..1024 sandboxes, not -3");
         assertThat(r.out()).isEmpty();
     }
 

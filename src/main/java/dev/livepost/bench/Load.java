@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -40,6 +41,7 @@ public final class Load {
     static final int MAX_SECONDS = 600;
     private static final String ARTIFACT = "load/code";
     static final String TOTAL_PSS = "sandboxes, total PSS (MiB)";
+    private static final Duration POOL_FILL_WAIT = Duration.ofMinutes(4);
 
     /**
      * What to simulate; a {@code server} of null starts one in this process, which {@code warmUp}
@@ -210,7 +212,7 @@ public final class Load {
         try (var app = new App(config)) {
             var load = new Load(o, URI.create("http://127.0.0.1:" + app.start()));
             load.warmUp();
-            load.awaitFullPool(config.poolSize());
+            load.awaitFullPool();
             return load.drive(app);
         }
     }
@@ -254,13 +256,19 @@ public final class Load {
     }
 
     /**
-     * Waits until the server's pool holds {@code size} ready sandboxes, as after a quiet spell: a
-     * burst meets the pool first, and one refilling it as the load starts would be measured as a
-     * smaller pool. At most two minutes (a deep pool fills at the rate the machine starts them).
+     * Waits until the server's pool is full, as after a quiet spell: a burst meets the pool first,
+     * and one refilling it as the load starts would be measured as a smaller pool. At most {@link
+     * #POOL_FILL_WAIT} (a deep pool fills at the rate the machine starts sandboxes).
      */
-    private void awaitFullPool(int size) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (metric("livepost_sandbox_pool_ready") < size && System.nanoTime() < deadline) {
+    private void awaitFullPool() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + POOL_FILL_WAIT.toNanos();
+        double target = metric("livepost_sandbox_pool_target");
+        Bench.progress("load: waiting for the server's pool of " + (int) target + " sandboxes ...");
+        while (System.nanoTime() < deadline) {
+            String m = metricsText();
+            if (sum(m, "livepost_sandbox_pool_ready") >= sum(m, "livepost_sandbox_pool_target")) {
+                return;
+            }
             TimeUnit.MILLISECONDS.sleep(200); // the pool fills in the background
         }
     }

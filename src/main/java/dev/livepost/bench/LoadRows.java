@@ -12,27 +12,31 @@ import java.util.List;
 final class LoadRows {
     private LoadRows() {}
 
-    /** Sustained arrivals always; the burst and the thousand readers who stay unless quick. */
+    /**
+     * Sustained arrivals with no pool (every sandbox new) always; unless quick, the same with the
+     * server's own pool, the burst, and the thousand readers who stay.
+     */
     static List<Bench.Row> measure(boolean quick, Path home) throws Exception {
         var rows = new ArrayList<Bench.Row>();
         int seconds = quick ? 4 : 20;
+        String sustained = "50 new sessions/s for " + seconds + " s";
         arrivals(
                 rows,
-                "50 new sessions/s for " + seconds + " s",
-                new Load.Options(0, 0, 0, 50 * seconds, seconds, Load.WARM_UP_READERS, -1, null),
+                sustained + ", no pool (every sandbox new)",
+                new Load.Options(0, 0, 0, 50 * seconds, seconds, Load.WARM_UP_READERS, 0, null),
                 home);
         if (quick) {
             return rows;
         }
         arrivals(
                 rows,
-                "burst of 300 in 10 s",
-                new Load.Options(0, 0, 0, 300, 10, Load.WARM_UP_READERS, -1, null),
+                sustained + ", the pool full when they come",
+                new Load.Options(0, 0, 0, 50 * seconds, seconds, Load.WARM_UP_READERS, -1, null),
                 home);
         arrivals(
                 rows,
-                "burst of 300 in 10 s, a pool of 300",
-                new Load.Options(0, 0, 0, 300, 10, Load.WARM_UP_READERS, 300, null),
+                "burst of 300 in 10 s",
+                new Load.Options(0, 0, 0, 300, 10, Load.WARM_UP_READERS, -1, null),
                 home);
         Bench.progress(
                 "load: 1000 readers, arriving within 30 s, who run every 10 s for 2 min ...");

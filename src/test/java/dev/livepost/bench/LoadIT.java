@@ -27,7 +27,9 @@ class LoadIT {
                                         "--within",
                                         "2",
                                         "--warm-up",
-                                        "0")),
+                                        "0",
+                                        "--pool",
+                                        "2")),
                         home);
 
         assertThat(report.errors()).isEmpty();

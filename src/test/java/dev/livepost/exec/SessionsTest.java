@@ -51,7 +51,7 @@ class SessionsTest {
 
         @Override
         public Capacity capacity() {
-            return new Capacity(open.get(), room, 0, 0, 0, -1, 0, false);
+            return new Capacity(open.get(), 0, room, 0, 0, 0, -1, 0, false);
         }
 
         public ExecutorSession open(SessionSpec spec) {

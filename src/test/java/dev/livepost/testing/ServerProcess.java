@@ -86,6 +86,7 @@ public final class ServerProcess implements AutoCloseable {
         var pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("LIVEPOST_"));
         pb.environment().put("LIVEPOST_PRECOMPUTE", "false");
+        pb.environment().put("LIVEPOST_POOL_SIZE", "4"); // not hundreds beside each test
         pb.environment().putAll(options.env());
         pb.directory(options.data().toFile());
         var server = new ServerProcess(pb.start());

@@ -30,9 +30,11 @@ public final class TestApp implements AutoCloseable {
     private TestApp(Path posts, Map<String, String> given) throws IOException {
         this.data = Files.createTempDirectory("livepost-data-");
         // Precomputing in the background would add sandboxes and sessions that most tests do not
-        // expect; the tests of precomputed outputs turn it on.
+        // expect; the tests of precomputed outputs turn it on. An auto pool would start hundreds
+        // of sandboxes beside each test.
         var env = new java.util.HashMap<>(given);
         env.putIfAbsent("LIVEPOST_PRECOMPUTE", "false");
+        env.putIfAbsent("LIVEPOST_POOL_SIZE", "4");
         Config config =
                 Config.parse(
                         List.of(
@@ -51,7 +53,8 @@ public final class TestApp implements AutoCloseable {
 
     /**
      * Starts the server on {@code posts} with {@code env} as its environment ({@code
-     * LIVEPOST_PRECOMPUTE} is {@code false} unless {@code env} says otherwise).
+     * LIVEPOST_PRECOMPUTE} is {@code false} and {@code LIVEPOST_POOL_SIZE} 4 unless {@code env}
+     * says otherwise).
      */
     public static TestApp start(Path posts, Map<String, String> env) throws IOException {
         return new TestApp(posts, env);

@@ -322,6 +322,16 @@ final class Cgroups implements SandboxLimits {
         }
 
         @Override
+        public void background(boolean background) {
+            // The least weight the kernel takes, and its default (v2 cpu.weight, v1 cpu.shares).
+            String file = v2 ? "cpu.weight" : "cpu.shares";
+            String weight = v2 ? (background ? "1" : "100") : (background ? "2" : "1024");
+            for (Path dir : dirs) {
+                writeIfPresent(dir.resolve(file), weight);
+            }
+        }
+
+        @Override
         public long memoryBytes() {
             for (Path dir : dirs) {
                 Path usage = dir.resolve(v2 ? "memory.current" : "memory.usage_in_bytes");

@@ -1,5 +1,6 @@
 package dev.livepost.exec.local;
 
+import dev.livepost.Config;
 import dev.livepost.LivepostException;
 import java.time.Duration;
 import java.util.List;
@@ -18,6 +19,7 @@ final class LanguagePools implements AutoCloseable {
 
     private final SandboxPool python;
     private final SandboxLauncher launcher;
+    private final ReaderActivity readers;
     private final int size;
     private final Duration startTimeout;
     private final long memoryBytes;
@@ -25,17 +27,20 @@ final class LanguagePools implements AutoCloseable {
     private volatile boolean closed;
 
     /**
+     * @param readers when readers last ran code, shared with the Python pool
      * @param size sandboxes kept ready per other language
      * @param memoryBytes one sandbox's memory limit, which sizes a language's own heap
      */
     LanguagePools(
             SandboxPool python,
             SandboxLauncher launcher,
+            ReaderActivity readers,
             int size,
             Duration startTimeout,
             long memoryBytes) {
         this.python = python;
         this.launcher = launcher;
+        this.readers = readers;
         this.size = size;
         this.startTimeout = startTimeout;
         this.memoryBytes = memoryBytes;
@@ -61,7 +66,14 @@ final class LanguagePools implements AutoCloseable {
         return others.computeIfAbsent(
                 language,
                 l -> {
-                    var pool = new SandboxPool(launcher, size, startTimeout, l, memoryBytes);
+                    var pool =
+                            new SandboxPool(
+                                    launcher,
+                                    Config.Pool.of(size),
+                                    readers,
+                                    startTimeout,
+                                    l,
+                                    memoryBytes);
                     pool.fill();
                     return pool;
                 });

@@ -59,6 +59,7 @@ public final class LocalExecutor implements Executor {
     private final Config config;
     private final ExecutorHealth health;
     private final SandboxPool pool;
+    private final ReaderActivity readers = new ReaderActivity();
     private final LanguagePools pools;
     private final SandboxLauncher launcher;
     private final Set<LocalSession> sessions = ConcurrentHashMap.newKeySet();
@@ -105,7 +106,7 @@ public final class LocalExecutor implements Executor {
                     new SandboxLauncher(
                             config.limits(), bwrap, limits, config.data(), seccomp, instance, ids);
             made = launcher;
-            created = new SandboxPool(launcher, config.poolSize(), START_TIMEOUT);
+            created = new SandboxPool(launcher, config.pool(), readers, START_TIMEOUT);
             if (zygote) {
                 if (tryZygote(launcher, seccomp)) {
                     launcher.onZygoteDeath(dead -> zygoteDied(dead, seccomp));
@@ -128,7 +129,8 @@ public final class LocalExecutor implements Executor {
                         : new LanguagePools(
                                 pool,
                                 launcher,
-                                Math.min(config.poolSize(), OTHER_LANGUAGE_POOL),
+                                readers,
+                                Math.min(config.pool().size(), OTHER_LANGUAGE_POOL),
                                 START_TIMEOUT,
                                 config.limits().memoryBytes());
         if (pool != null) {
@@ -273,7 +275,7 @@ public final class LocalExecutor implements Executor {
                                     + "; seccomp: "
                                     + (seccomp != null ? "on" : "off")
                                     + "; pool: "
-                                    + config.poolSize()
+                                    + config.pool()
                                     + ", at most "
                                     + launcher.maxSandboxes()
                                     + " sandboxes")
@@ -328,6 +330,9 @@ public final class LocalExecutor implements Executor {
         Gauge.builder("livepost_zygote_up", launcher, l -> l.zygote() != null ? 1 : 0)
                 .register(registry);
         Gauge.builder("livepost_sandbox_pool_ready", pool, SandboxPool::ready).register(registry);
+        Gauge.builder("livepost_sandbox_pool_target", pool, SandboxPool::target)
+                .description("sandboxes the pool holds when full (auto: as memory allows now)")
+                .register(registry);
         Gauge.builder("livepost_sandbox_start_waiting", launcher, SandboxLauncher::waitingToStart)
                 .description("new sandboxes waiting for their turn to start")
                 .register(registry);
@@ -369,7 +374,9 @@ public final class LocalExecutor implements Executor {
      * cgroups takes milliseconds, so admissions read them at most every {@link #MEMORY_REFRESH},
      * and then only {@link #MEMORY_SAMPLE} of them, spread over all: what admission needs is what
      * one more session is likely to use (their average) and what the machine has left. Sandboxes
-     * started since are counted at that average.
+     * started since are counted at that average. The pool's sandboxes count as memory given back: a
+     * new session takes one of them before another is started, and an {@code auto} pool shrinks as
+     * sessions need its memory.
      */
     @Override
     public Capacity capacity() {
@@ -390,12 +397,16 @@ public final class LocalExecutor implements Executor {
 
     private Capacity capacity(MemoryView v) {
         int live = launcher.live();
+        int pooled = pool.ready();
+        // Sessions' sandboxes started since the measure, each counted at the sessions' average.
+        int opened = Math.max(0, (live - pooled) - (v.live() - v.pooled()));
         long available =
                 v.availableBytes() < 0
                         ? -1
-                        : v.availableBytes() - Math.max(0, live - v.live()) * v.eachBytes();
+                        : v.availableBytes() + v.pooledBytes() - opened * v.eachBytes();
         return new Capacity(
                 live,
+                pooled,
                 launcher.maxSandboxes(),
                 v.frozen(),
                 v.usedBytes(),
@@ -427,9 +438,11 @@ public final class LocalExecutor implements Executor {
             }
         }
         frozen += pool.frozen();
+        int pooled = pool.ready();
+        long pooledEach = pool.averageMemoryBytes();
         // Before any session ran (a burst at startup), the pool's sandboxes say what a new one
         // costs; where nothing can be measured (no cgroup), a sandbox counts at its limit.
-        long fresh = measured == 0 ? pool.averageMemoryBytes() : -1;
+        long fresh = measured == 0 ? pooledEach : -1;
         long each =
                 measured > 0
                         ? Math.max(MIN_SANDBOX_BYTES, bytes / measured)
@@ -439,6 +452,8 @@ public final class LocalExecutor implements Executor {
         return new MemoryView(
                 System.nanoTime(),
                 live,
+                pooled,
+                Math.max(0, pooledEach) * pooled,
                 frozen,
                 every == 1 || measured == 0 ? bytes : bytes / measured * count, // sampled
                 each,
@@ -450,6 +465,8 @@ public final class LocalExecutor implements Executor {
     private record MemoryView(
             long measuredAt,
             int live,
+            int pooled,
+            long pooledBytes,
             int frozen,
             long usedBytes,
             long eachBytes,

@@ -66,6 +66,7 @@ final class LocalSession implements ExecutorSession {
             box = sandbox;
             hasState = true;
         }
+        pool.readerRuns();
         box.thaw();
         Sandbox.Ending ending = box.run(request.runId(), request.source(), sink, request.timeout());
         try {

@@ -265,6 +265,11 @@ final class Sandbox {
         return frozen && !gone.get();
     }
 
+    /** Gives it CPU only where others leave it ({@code true}), or its equal share. */
+    void background(boolean background) {
+        slot.background(background);
+    }
+
     /** What the sandbox uses now, or -1 where unknown. */
     long memoryBytes() {
         return slot.memoryBytes();

@@ -165,6 +165,15 @@ final class SandboxLauncher {
      *     came; {@code executor_unavailable} when the sandbox does not come up
      */
     Sandbox start(Duration turnWithin, Duration readyWithin) {
+        return start(turnWithin, readyWithin, false);
+    }
+
+    /**
+     * As {@link #start(Duration, Duration)}; a sandbox started {@code inBackground} (for the pool)
+     * gets CPU only where running code leaves it until {@link Sandbox#background(boolean)} says
+     * otherwise.
+     */
+    Sandbox start(Duration turnWithin, Duration readyWithin, boolean inBackground) {
         try {
             if (!starting.tryAcquire(turnWithin.toNanos(), TimeUnit.NANOSECONDS)) {
                 missedTurns.incrementAndGet();
@@ -180,7 +189,7 @@ final class SandboxLauncher {
             throw LivepostException.unavailable("interrupted while waiting to start a sandbox");
         }
         try {
-            return startNow(readyWithin);
+            return startNow(readyWithin, inBackground);
         } finally {
             starting.release();
         }
@@ -196,7 +205,7 @@ final class SandboxLauncher {
         return missedTurns.get();
     }
 
-    private Sandbox startNow(Duration readyWithin) {
+    private Sandbox startNow(Duration readyWithin, boolean inBackground) {
         if (live.incrementAndGet() > maxSandboxes) {
             live.decrementAndGet();
             throw LivepostException.unavailable(
@@ -218,6 +227,9 @@ final class SandboxLauncher {
         } catch (UncheckedIOException e) {
             release(index);
             throw LivepostException.unavailable("cannot limit a new sandbox: " + e.getMessage());
+        }
+        if (inBackground) {
+            slot.background(true);
         }
         Zygote z = zygote;
         if (z != null && !z.alive()) {

@@ -70,6 +70,13 @@ interface SandboxLimits {
             return false;
         }
 
+        /**
+         * Gives the sandbox CPU only where others leave it ({@code true}: a pooled sandbox that
+         * starts while readers run code), or its equal share again. No effect where the slot has no
+         * CPU controller.
+         */
+        default void background(boolean background) {}
+
         /** The memory the sandbox uses now (tmpfs included), or -1 where unknown. */
         default long memoryBytes() {
             return -1;

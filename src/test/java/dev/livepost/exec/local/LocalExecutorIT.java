@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,6 +65,45 @@ class LocalExecutorIT {
             String token = fresh.open();
             assertThat(fresh.run(token, "print('thawed')").stdout()).isEqualTo("thawed\n");
         }
+    }
+
+    @Test
+    void anAutoPoolGrowsWithMemoryAndItsSandboxesStartInTheBackground(@TempDir Path own)
+            throws Exception {
+        var before = ProcessHandle.current().children().toList();
+        try (var fresh = LocalSandboxes.available(own, Map.of("LIVEPOST_POOL_SIZE", "auto"))) {
+            // Past the few it starts with until a pooled sandbox has been measured: sized by the
+            // machine's memory, not by a fixed number.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (fresh.executor.capacity().pooled() <= 4 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(fresh.executor.capacity().pooled()).isGreaterThan(4);
+
+            ProcessHandle zygote =
+                    ProcessHandle.current()
+                            .children()
+                            .filter(p -> !before.contains(p))
+                            .findFirst()
+                            .orElseThrow();
+            var pooled =
+                    zygote.descendants()
+                            .filter(LocalSandboxes::frozen)
+                            .map(LocalSandboxes::cpuWeight)
+                            .distinct()
+                            .toList();
+            String token = fresh.open();
+            String session = LocalSandboxes.cpuWeight(fresh.frozenKernel(token));
+            if (session != null) {
+                assertThat(session).as("a session's share").isIn("1024", "100");
+                assertThat(pooled).as("pooled ones'").containsExactly(background(session));
+            }
+        }
+    }
+
+    /** The least CPU weight, beside the default one of a cgroup. */
+    private static String background(String normal) {
+        return normal.equals("1024") ? "2" : "1";
     }
 
     @Test

@@ -23,10 +23,11 @@ final class LocalSandboxes implements AutoCloseable {
 
     /**
      * @param env the server's settings; {@code LIVEPOST_ZYGOTE} from the test run's own environment
-     *     is added, so the same tests run on either launcher
+     *     is added, so the same tests run on either launcher, and a pool of 4 unless given
      */
     LocalSandboxes(Path data, Map<String, String> env) {
         var settings = new java.util.HashMap<>(env);
+        settings.putIfAbsent("LIVEPOST_POOL_SIZE", "4"); // not hundreds beside each test
         String zygote = System.getenv("LIVEPOST_ZYGOTE");
         if (zygote != null && !settings.containsKey("LIVEPOST_ZYGOTE")) {
             settings.put("LIVEPOST_ZYGOTE", zygote);
@@ -129,6 +130,30 @@ final class LocalSandboxes implements AutoCloseable {
             // the process is gone
         }
         return false;
+    }
+
+    /**
+     * The CPU weight of the process's cgroup as the kernel takes it ({@code cpu.shares} on v1,
+     * {@code cpu.weight} on v2), or null where it has none.
+     */
+    static String cpuWeight(ProcessHandle p) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + p.pid() + "/cgroup"))) {
+                String[] f = line.split(":", 3);
+                Path file =
+                        List.of(f[1].split(",")).contains("cpu")
+                                ? Path.of("/sys/fs/cgroup/" + f[1] + f[2], "cpu.shares")
+                                : f[0].equals("0") && f[1].isEmpty()
+                                        ? Path.of("/sys/fs/cgroup" + f[2], "cpu.weight")
+                                        : null;
+                if (file != null && Files.exists(file)) {
+                    return Files.readString(file).trim();
+                }
+            }
+        } catch (java.io.IOException e) {
+            // the process is gone
+        }
+        return null;
     }
 
     @Override
