@@ -190,11 +190,12 @@ final class SandboxPool implements AutoCloseable {
     }
 
     /**
-     * What the pool may hold before it gives sandboxes back: over its target by an eighth, so that
-     * an {@code auto} pool does not start and kill sandboxes as memory moves a little.
+     * What the pool may hold before it gives sandboxes back: its size, or an {@code auto} pool's
+     * target and an eighth more, so that it does not start and kill sandboxes as memory moves a
+     * little.
      */
-    private static int most(int target) {
-        return target + Math.max(1, target / 8);
+    private int most(int target) {
+        return sizing.auto() ? target + target / 8 : target;
     }
 
     /**

@@ -87,14 +87,33 @@ final class LocalSandboxes implements AutoCloseable {
         String marker = ".kernel-" + java.util.UUID.randomUUID();
         assertThat(run(token, "open('" + marker + "', 'w').close()").done().status())
                 .isEqualTo(dev.livepost.exec.RunStatus.OK);
-        return ProcessHandle.current()
-                .descendants()
-                .filter(p -> p.info().command().orElse("").contains("python3"))
-                .filter(p -> Files.exists(Path.of("/proc/" + p.pid() + "/root/work/" + marker)))
-                .filter(LocalSandboxes::pidOneOfItsNamespace)
-                .filter(LocalSandboxes::frozen)
-                .findFirst()
-                .orElseThrow();
+        ProcessHandle kernel =
+                ProcessHandle.current()
+                        .descendants()
+                        .filter(p -> p.info().command().orElse("").contains("python3"))
+                        .filter(
+                                p ->
+                                        Files.exists(
+                                                Path.of(
+                                                        "/proc/"
+                                                                + p.pid()
+                                                                + "/root/work/"
+                                                                + marker)))
+                        .filter(LocalSandboxes::pidOneOfItsNamespace)
+                        .findFirst()
+                        .orElseThrow();
+        // The done event can reach the test just before the session freezes its sandbox.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (!frozen(kernel) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10); // the cgroup's state has no event to wait on
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        assertThat(frozen(kernel)).as("frozen between runs").isTrue();
+        return kernel;
     }
 
     private static boolean pidOneOfItsNamespace(ProcessHandle p) {
