@@ -199,11 +199,10 @@ final class SandboxPool implements AutoCloseable {
     }
 
     /**
-     * What the pool refills to now: {@link #target()}, or for an {@code auto} pool while readers
-     * are busy no more than {@link #AUTO_FEW}.
+     * What the pool refills to now: its {@linkplain #target() target}, or for an {@code auto} pool
+     * while readers are busy no more than {@link #AUTO_FEW}.
      */
-    private int wanted() {
-        int target = target();
+    private int wanted(int target) {
         return sizing.auto() && !readers.quietFor(QUIET) ? Math.min(target, AUTO_FEW) : target;
     }
 
@@ -215,17 +214,18 @@ final class SandboxPool implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (ready.size() > most(target())) {
+        int target = target();
+        if (ready.size() > most(target)) {
             refill.execute(this::shrink);
         }
-        int wanted = wanted();
+        int wanted = wanted(target);
         while (!closed && ready.size() + starting.get() < wanted) {
             starting.incrementAndGet();
             refill.execute(
                     () -> {
                         try {
                             // Readers may have come back since: the refill waits for the quiet.
-                            if (!closed && ready.size() < wanted()) {
+                            if (!closed && ready.size() < wanted(target())) {
                                 offer(start(startTimeout, true));
                             }
                         } catch (RuntimeException e) {
