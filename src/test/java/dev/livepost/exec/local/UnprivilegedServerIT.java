@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -139,7 +140,11 @@ class UnprivilegedServerIT {
             assertThat(stdout(api.runCode(b, "x = 1; print(x)"))).isEqualTo("1\n");
 
             // Each live sandbox (two sessions and the pool) has a cgroup of its own inside the
-            // delegated one, whose processes run as one subordinate uid, never the server's.
+            // delegated one, whose processes run as one subordinate uid, never the server's. A
+            // pool refill still being built joined its cgroup before it took its uid (no code
+            // runs in it yet, and at the least CPU weight it may take a while): the pool is
+            // looked at once it is full again.
+            awaitFullPool(api, 2);
             Map<Path, Set<Long>> uids = cgroup.sandboxUids();
             assertThat(uids).hasSizeGreaterThanOrEqualTo(2);
             Set<Long> seen = new HashSet<>();
@@ -223,6 +228,15 @@ class UnprivilegedServerIT {
             api.post("/api/sessions/" + token + "/stdin", Map.of("text", "\n"));
             full.awaitStdout("ended");
         }
+    }
+
+    private static void awaitFullPool(ApiClient api, int size) throws InterruptedException {
+        String full = "livepost_sandbox_pool_ready " + (double) size;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!api.get("/metrics").body().contains(full) && System.nanoTime() < deadline) {
+            Thread.sleep(50); // a gauge: no event to wait on
+        }
+        assertThat(api.get("/metrics").body()).contains(full);
     }
 
     private static String stdout(List<Sse.Event> events) {
