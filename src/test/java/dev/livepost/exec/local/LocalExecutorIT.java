@@ -10,7 +10,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -105,12 +108,12 @@ class LocalExecutorIT {
         }
     }
 
-    private static java.util.Set<String> frozenWeights(ProcessHandle zygote) {
+    private static Set<String> frozenWeights(ProcessHandle zygote) {
         return zygote.descendants()
                 .filter(LocalSandboxes::frozen)
                 .map(LocalSandboxes::cpuWeight)
-                .filter(java.util.Objects::nonNull)
-                .collect(java.util.stream.Collectors.toSet());
+                .filter(Objects::nonNull)
+                .collect(Collectors.toSet());
     }
 
     @Test
