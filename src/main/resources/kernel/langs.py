@@ -1,9 +1,11 @@
 """Livepost's other languages: SQL, Bash and JavaScript runs under the local kernel.
 
 The Python kernel stays the sandbox's supervisor and speaks the same protocol for every language;
-a run message's "lang" picks who runs its code. Each runner has execute(code) -> (status, exit)
-(for Cells.run), interrupt() (from the commands thread) and prepare() (starts what the language
-needs ahead of its first run, while the sandbox waits in a pool).
+a run message's "lang" picks who runs its code. Each runner has begin() (a new run: the kernel
+calls it under the lock its interrupts take, so one that comes before the code starts is kept),
+execute(code) -> (status, exit) (for Cells.run), interrupt() (from the commands thread) and
+prepare() (starts what the language needs ahead of its first run, while the sandbox waits in a
+pool).
 
 - sql: Python's sqlite3 against /work/session.db; each statement's rows are a table display; an
   error names the line its statement starts on.
@@ -29,7 +31,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 
 from cell import MAX_TEXT  # livepost: dropped when assembled
 
@@ -77,9 +78,11 @@ class SqlRunner:
         if conn is not None:
             conn.interrupt()
 
+    def begin(self):
+        self.interrupted = False
+
     def execute(self, code):
         self.prepare()
-        self.interrupted = False
         for line, statement in split_statements(code):
             if self.interrupted:
                 return "interrupted", 130
@@ -173,10 +176,10 @@ class ChildRunner:
         self.cmd = None
         self.out = None
         self.interrupted = False
-        self.active = False  # a run is going on
         self.runs = 0  # which run is going on, or went last
-        # Guards proc against an interrupt while it starts, and the run's state against a
-        # repeated interrupt (NodeRunner) that must not reach the next run.
+        self.sent = False  # the run's code went to the child, whose answer is not in yet
+        # Guards proc against an interrupt while it starts, and a run's state against an interrupt
+        # that must reach the child only once its code has gone (and never the next run's).
         self.lock = threading.Lock()
 
     def command(self, cmd_fd, out_fd):
@@ -224,13 +227,25 @@ class ChildRunner:
                 pass
             proc.wait()
 
-    def interrupt(self):
-        self.interrupted = True
+    def begin(self):
         with self.lock:
-            self._sigint()
+            self.runs += 1
+            self.interrupted = False
+
+    def interrupt(self):
+        with self.lock:
+            if self.interrupted:
+                return
+            self.interrupted = True
+            if self.sent:
+                self.stop()
+
+    def stop(self):
+        """Stops the run in the child; called with the lock held, once a run, after its code went.
+        SIGINT to the child's process group."""
+        self._sigint()
 
     def _sigint(self):
-        """SIGINT to the child's process group; called with the lock held."""
         if self.proc is not None:
             try:
                 os.killpg(self.proc.pid, signal.SIGINT)
@@ -241,20 +256,21 @@ class ChildRunner:
         raise NotImplementedError
 
     def execute(self, code):
-        with self.lock:
-            self.runs += 1
-            self.interrupted = False
-            self.active = True
         try:
             return self._execute(code)
         finally:
             with self.lock:
-                self.active = False
+                self.sent = False
 
     def _execute(self, code):
         self.prepare()
         try:
-            self.send(code)
+            with self.lock:
+                # An interrupt that came before the code went: the code never starts.
+                if self.interrupted:
+                    return "interrupted", 130
+                self.send(code)
+                self.sent = True
             for line in self.out:
                 try:
                     msg = json.loads(line)
@@ -341,6 +357,7 @@ done
 
 class NodeRunner(ChildRunner):
     name = "node"
+    SIGINT_AFTER = 0.05  # seconds for node to answer an interrupt line before it is signalled
 
     def __init__(self, cells, memory_bytes):
         super().__init__(cells)
@@ -361,29 +378,30 @@ class NodeRunner(ChildRunner):
         ]
 
     def send(self, code):
-        self.cmd.write(json.dumps({"code": code}) + "\n")
+        self.cmd.write(json.dumps({"code": code, "run": self.runs}) + "\n")
         self.cmd.flush()
 
-    def interrupt(self):
-        """SIGINT until the run ends: one that lands as the code's synchronous part returns is
-        taken by vm's breakOnSigint watchdog and would not reject the awaited promise. Only the
-        run that was interrupted gets them: checked and sent under the lock that a new run takes
-        to start, so none lands in the next run."""
-        if self.interrupted:
-            return
-        with self.lock:
-            run = self.runs
-        super().interrupt()
+    def stop(self):
+        """An awaited promise is rejected by a line on the command pipe, which node reads as soon
+        as the run waits. Code that keeps node busy gets one SIGINT (vm's breakOnSigint ends it),
+        and only if the line went unanswered: a SIGINT that lands as vm enters or leaves a run,
+        where node has no handler of its own for an instant, kills node and the session's state
+        with it; a run waiting on a promise is never in vm."""
+        run = self.runs
+        try:
+            self.cmd.write(json.dumps({"interrupt": run}) + "\n")
+            self.cmd.flush()
+        except (OSError, ValueError):
+            pass  # node is gone; the run ends with it
 
-        def again():
-            while True:
-                time.sleep(0.1)
-                with self.lock:
-                    if not (self.active and self.interrupted and self.runs == run):
-                        return
+        def busy():
+            with self.lock:
+                if self.sent and self.runs == run:
                     self._sigint()
 
-        threading.Thread(target=again, name="node-interrupt", daemon=True).start()
+        timer = threading.Timer(self.SIGINT_AFTER, busy)
+        timer.daemon = True
+        timer.start()
 
 
 class JavaRunner(ChildRunner):
@@ -444,7 +462,9 @@ const { processTopLevelAwait } = require('internal/repl/await');
 const acorn = require('internal/deps/acorn/acorn/dist/acorn');
 const [cmdFd, outFd] = process.argv.slice(1).map(Number);
 const send = (msg) => fs.writeSync(outFd, JSON.stringify(msg) + '\n');
-let count = 0;
+let count = 0; // runs in this process, for their file names
+let current = 0; // the kernel's number of the run going on, or of the last one
+let stopped = 0; // the last run an interrupt line named
 let stop = null;
 
 globalThis.require = createRequire('/work/');
@@ -506,7 +526,12 @@ for (const name of ['stdout', 'stderr']) {
   };
 }
 
-async function run(code) {
+async function run(code, id) {
+  current = id;
+  if (stopped === id) {
+    send({ status: 'error', exit: 130 });
+    return;
+  }
   const file = 'run-' + ++count + '.js';
   let status = 'ok';
   try {
@@ -546,8 +571,14 @@ process.on('uncaughtException', (err) => {
 const lines = readline.createInterface({ input: new net.Socket({ fd: cmdFd, readable: true }) });
 let queue = Promise.resolve();
 lines.on('line', (line) => {
-  const { code } = JSON.parse(line);
-  queue = queue.then(() => run(code));
+  const msg = JSON.parse(line);
+  if (msg.interrupt !== undefined) {
+    // Read while the run waits on a promise, or before it starts when both lines came at once.
+    stopped = msg.interrupt;
+    if (current === stopped && stop) stop(new Error('Interrupted'));
+    return;
+  }
+  queue = queue.then(() => run(msg.code, msg.run));
 });
 lines.on('close', () => process.exit(0));
 """

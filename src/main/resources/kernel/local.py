@@ -418,6 +418,8 @@ class PipeKernel:
                     runner = self.runner_for(msg)
                     with self.lock:
                         self.runner = runner
+                        if runner is not None:
+                            runner.begin()
                     self.channel.send(type="started", id=run_id)
                     status, code = self.cells.run(
                         msg["code"],

@@ -120,7 +120,26 @@ class LanguagesIT {
         waiting.await(e -> e.name().equals("stdout"), WAIT);
         app.post("/api/sessions/" + token + "/interrupt", "{}");
         assertThat(done(waiting.events(WAIT)).path("status").asText()).isEqualTo("interrupted");
-        assertThat(displays(run(token, "kept"))).containsExactly("'still here'");
+        List<Event> kept = run(token, "kept");
+        assertThat(displays(kept)).as(kept.toString()).containsExactly("'still here'");
+    }
+
+    @Test
+    void javascriptWaitingOnAPromiseIsInterruptedWithoutASignal() throws Exception {
+        // A SIGINT that lands as vm enters or leaves a run kills node: a run that waits gets none.
+        String token = session("js");
+        run(token, "let signals = 0; process.on('SIGINT', () => signals++)");
+        for (int i = 0; i < 3; i++) {
+            LiveRun waiting =
+                    start(
+                            token,
+                            "console.log('waiting');\nawait new Promise(r => setTimeout(r, 1e6))");
+            waiting.await(e -> e.name().equals("stdout"), WAIT);
+            app.post("/api/sessions/" + token + "/interrupt", "{}");
+            assertThat(done(waiting.events(WAIT)).path("status").asText()).isEqualTo("interrupted");
+        }
+        List<Event> signals = run(token, "signals");
+        assertThat(displays(signals)).as(signals.toString()).containsExactly("0");
     }
 
     @Test
