@@ -94,13 +94,21 @@ class PipeForwarder:
         # Held while data is moved from the pipe to the channel, so drain() can tell that
         # everything written so far has been forwarded.
         self.lock = threading.Lock()
-        threading.Thread(target=self._loop, name="fwd-" + kind, daemon=True).start()
 
-    def _loop(self):
-        while True:
-            select.select([self.fd], [], [])
-            with self.lock:
-                self._forward()
+    @staticmethod
+    def start(forwarders):
+        """One thread forwards every pipe: each thread of a sandbox is woken twice a run just to
+        be frozen and thawed, and a waking thread costs most in a sandbox that ran long ago."""
+
+        def loop():
+            by_fd = {f.fd: f for f in forwarders}
+            while True:
+                ready, _, _ = select.select(list(by_fd), [], [])
+                for fd in ready:
+                    with by_fd[fd].lock:
+                        by_fd[fd]._forward()
+
+        threading.Thread(target=loop, name="forward", daemon=True).start()
 
     def _forward(self):
         chunks = []
@@ -177,6 +185,7 @@ class Stdin:
         self.link = None
         self.asked = False  # an input message was sent and no text or EOF came since
         self.prompt = ""
+        self.in_run = threading.Event()  # set by the kernel while a run goes on
         self.open_pipe()
 
     def open_pipe(self):
@@ -230,9 +239,12 @@ class Stdin:
         self.channel.send(type="input", prompt=prompt)
 
     def watch(self, running):
-        """Runs in a thread: notices other processes blocked reading the pipe."""
+        """Runs in a thread: notices other processes blocked reading the pipe. Looks only while
+        a run goes on (`in_run`): an idle sandbox that is not frozen wakes for nothing, and 1000
+        such sandboxes waking ten times a second took both cores of the development machine."""
         me = str(os.getpid())
         while True:
+            self.in_run.wait()
             time.sleep(0.1)
             if not running() or self.asked or self.writer is None or not _READ_SYSCALLS:
                 continue
@@ -296,6 +308,7 @@ class PipeKernel:
             PipeForwarder(self.channel, 1, "stdout"),
             PipeForwarder(self.channel, 2, "stderr"),
         ]
+        PipeForwarder.start(forwarders)
         # Line-buffered: every printed line reaches the reader at once.
         sys.stdout = io.TextIOWrapper(
             io.FileIO(1, "w", closefd=False),
@@ -421,11 +434,15 @@ class PipeKernel:
                         if runner is not None:
                             runner.begin()
                     self.channel.send(type="started", id=run_id)
-                    status, code = self.cells.run(
-                        msg["code"],
-                        lambda: self.stop_id == run_id,
-                        execute=None if runner is None else runner.execute,
-                    )
+                    self.stdin.in_run.set()
+                    try:
+                        status, code = self.cells.run(
+                            msg["code"],
+                            lambda: self.stop_id == run_id,
+                            execute=None if runner is None else runner.execute,
+                        )
+                    finally:
+                        self.stdin.in_run.clear()
                     with self.lock:
                         self.current_id = self.stop_id = None
                         self.runner = None

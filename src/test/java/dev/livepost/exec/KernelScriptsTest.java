@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.livepost.testing.Adversarial;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -137,6 +139,68 @@ class KernelScriptsTest {
         var next = run("warm", 20, "print('x' in globals())");
         assertThat(next.status().path("status").asText()).isEqualTo("ok");
         assertThat(next.stdout()).isEqualTo("False\n");
+    }
+
+    /**
+     * Where a sandbox cannot be frozen, an idle kernel must not wake: with a thread polling ten
+     * times a second, 1000 idle sessions took both cores of the development machine. Watched over
+     * one second, as long as any wait of that thread, in the kernel outside any sandbox.
+     */
+    @Test
+    void anIdleLocalKernelWakesNoThread() throws Exception {
+        Path script = Files.writeString(home.resolve("kernel.py"), KernelScripts.local());
+        Process kernel =
+                new ProcessBuilder(PYTHON, "-I", "-B", "-u", script.toString())
+                        .redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+        try (var channel =
+                        new BufferedReader(
+                                new InputStreamReader(
+                                        kernel.getInputStream(), StandardCharsets.UTF_8));
+                var commands = kernel.getOutputStream()) {
+            awaitMessage(channel, "ready");
+            commands.write(
+                    "{\"type\": \"run\", \"id\": \"r1\", \"code\": \"print(1)\"}\n"
+                            .getBytes(StandardCharsets.UTF_8));
+            commands.flush();
+            awaitMessage(channel, "done");
+
+            long before = contextSwitches(kernel.pid());
+            Thread.sleep(1000);
+            long after = contextSwitches(kernel.pid());
+
+            // The run's last poll may still end its 0.1 s wait: two switches at most, where a
+            // polling thread made ten.
+            assertThat(after - before)
+                    .as("context switches of an idle kernel in 1 s")
+                    .isLessThanOrEqualTo(2);
+        } finally {
+            kernel.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private void awaitMessage(BufferedReader channel, String type) throws IOException {
+        for (String line; (line = channel.readLine()) != null; ) {
+            if (json.readTree(line).path("type").asText().equals(type)) {
+                return;
+            }
+        }
+        throw new AssertionError("the kernel ended before it sent " + type);
+    }
+
+    /** Voluntary and involuntary context switches of all of a process's threads. */
+    private static long contextSwitches(long pid) throws IOException {
+        long total = 0;
+        try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                for (String line : Files.readAllLines(task.resolve("status"))) {
+                    if (line.contains("ctxt_switches:")) {
+                        total += Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+                    }
+                }
+            }
+        }
+        return total;
     }
 
     @Adversarial
