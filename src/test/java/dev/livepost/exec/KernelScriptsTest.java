@@ -169,11 +169,11 @@ class KernelScriptsTest {
             Thread.sleep(1000);
             long after = contextSwitches(kernel.pid());
 
-            // The run's last poll may still end its 0.1 s wait: two switches at most, where a
-            // polling thread made ten.
+            // The run's last poll may still end its 0.1 s wait, and the main thread may not wait
+            // for the next command yet: a few switches at most, where a polling thread made ten.
             assertThat(after - before)
                     .as("context switches of an idle kernel in 1 s")
-                    .isLessThanOrEqualTo(2);
+                    .isLessThanOrEqualTo(3);
         } finally {
             kernel.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
