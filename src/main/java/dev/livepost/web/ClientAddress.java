@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Who a request comes from, for per-client limits: the peer address, unless the peer is a trusted
@@ -29,6 +30,11 @@ import java.util.List;
 public final class ClientAddress {
     static final String SETTING = "LIVEPOST_TRUSTED_PROXIES";
     private static final int MAX_ID = 64;
+    // Compiled once: every request is looked up, several times (limits, connections, logs).
+    private static final Pattern PORT = Pattern.compile(":(\\d{1,5}|_[A-Za-z0-9._-]{1,64})");
+    private static final Pattern V6 = Pattern.compile("[0-9A-Fa-f:.]+");
+    private static final Pattern V4 =
+            Pattern.compile("(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}");
 
     private final List<Range> trusted;
 
@@ -175,7 +181,7 @@ public final class ClientAddress {
 
     /** {@code :N} with N a port number (RFC 7239 also allows an obfuscated {@code :_port}). */
     private static boolean isPort(String s) {
-        return s.matches(":(\\d{1,5}|_[A-Za-z0-9._-]{1,64})");
+        return PORT.matcher(s).matches();
     }
 
     /** Whether {@code address} is one of the trusted proxies. */
@@ -190,9 +196,8 @@ public final class ClientAddress {
     /** An IP literal as an address, or null; never a DNS look-up. */
     private static InetAddress literal(String s) {
         String t = s.startsWith("[") && s.endsWith("]") ? s.substring(1, s.length() - 1) : s;
-        boolean v6 = t.contains(":") && t.matches("[0-9A-Fa-f:.]+");
-        boolean v4 =
-                t.matches("(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}");
+        boolean v6 = t.contains(":") && V6.matcher(t).matches();
+        boolean v4 = !v6 && V4.matcher(t).matches();
         if (!v6 && !v4) {
             return null; // also refuses the legacy forms "1.2.3" and "0x7f.1" that a resolver
             // accepts
