@@ -87,10 +87,17 @@ final class ApiClient {
         }
         long first = 0;
         String event = null;
+        Timing timing = null;
         try (Stream<String> lines = res.body()) {
             Iterator<String> it = lines.iterator();
+            // Read to the stream's end, which follows its last event: a response closed before
+            // its end closes its connection, and the client may already have chosen that
+            // connection for the next request ("header parser received no bytes").
             while (it.hasNext()) {
                 String line = it.next();
+                if (timing != null) {
+                    continue;
+                }
                 if (line.startsWith("event: ")) {
                     event = line.substring(7).trim();
                 } else if (line.startsWith("data: ") && event != null) {
@@ -104,12 +111,15 @@ final class ApiClient {
                                 event.equals("done")
                                         ? data.get("status").asText()
                                         : data.get("code").asText();
-                        return new Timing(first == 0 ? now : first, now, status);
+                        timing = new Timing(first == 0 ? now : first, now, status);
                     }
                 }
             }
         }
-        throw new IOException("the event stream ended without done");
+        if (timing == null) {
+            throw new IOException("the event stream ended without done");
+        }
+        return timing;
     }
 
     private Refused refused(int status, String body) {
