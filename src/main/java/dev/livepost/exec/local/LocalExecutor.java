@@ -263,7 +263,7 @@ public final class LocalExecutor implements Executor {
     private ExecutorHealth probe(
             SandboxLauncher launcher, SandboxPool pool, SandboxLimits limits, Path seccomp) {
         try {
-            Sandbox first = launcher.start(START_TIMEOUT, START_TIMEOUT, true);
+            Sandbox first = launcher.start(START_TIMEOUT);
             pool.offer(first);
             String mode =
                     launcher.root() ? "root" : limits.delegated() ? "delegated" : "unprivileged";

@@ -102,14 +102,16 @@ final class SandboxPool implements AutoCloseable {
     }
 
     /**
-     * Adds a sandbox started in the background, where it stays until a session takes it. A Python
-     * one is frozen while it waits, as an idle session's is: nothing in it runs until the session's
-     * first run thaws it. Another language's is not: its kernel is still preparing.
+     * Adds a started sandbox, in the background until a session takes it. A Python one is frozen
+     * while it waits, as an idle session's is (its kernel's threads wake up to ten times a second,
+     * which a deep pool would pay for); the session's first run thaws it. Another language's is
+     * not: its kernel is still preparing.
      */
     void offer(Sandbox sandbox) {
         if (closed || ready.size() >= most(target())) {
             sandbox.kill();
         } else {
+            sandbox.background(true);
             if (language.equals("python")) {
                 sandbox.freeze();
             }
