@@ -234,15 +234,14 @@ class ChildRunner:
 
     def interrupt(self):
         with self.lock:
-            if self.interrupted:
-                return
             self.interrupted = True
             if self.sent:
                 self.stop()
 
     def stop(self):
-        """Stops the run in the child; called with the lock held, once a run, after its code went.
-        SIGINT to the child's process group."""
+        """Stops the run in the child; called with the lock held, after its code went, at each
+        interrupt (a command that took the first SIGINT may end at the next). SIGINT to the
+        child's process group."""
         self._sigint()
 
     def _sigint(self):
@@ -364,6 +363,7 @@ class NodeRunner(ChildRunner):
         # Node's heap within the sandbox's memory (which the cgroup or rlimit enforces anyway),
         # leaving room for the kernel and node's own native memory.
         self.heap_mb = max(64, (memory_bytes or 512 << 20) * 3 // 4 >> 20)
+        self.stopped = 0  # the last run stop() was called for; guarded by the lock
 
     def command(self, cmd_fd, out_fd):
         return [
@@ -386,8 +386,12 @@ class NodeRunner(ChildRunner):
         as the run waits. Code that keeps node busy gets one SIGINT (vm's breakOnSigint ends it),
         and only if the line went unanswered: a SIGINT that lands as vm enters or leaves a run,
         where node has no handler of its own for an instant, kills node and the session's state
-        with it; a run waiting on a promise is never in vm."""
+        with it; a run waiting on a promise is never in vm. Once a run: a repeated interrupt
+        would only add a SIGINT."""
         run = self.runs
+        if self.stopped == run:
+            return
+        self.stopped = run
         try:
             self.cmd.write(json.dumps({"interrupt": run}) + "\n")
             self.cmd.flush()
