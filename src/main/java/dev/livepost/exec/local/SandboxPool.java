@@ -103,9 +103,8 @@ final class SandboxPool implements AutoCloseable {
 
     /**
      * Adds a started sandbox, in the background until a session takes it. A Python one is frozen
-     * while it waits, as an idle session's is (its kernel's threads wake up to ten times a second,
-     * which a deep pool would pay for); the session's first run thaws it. Another language's is
-     * not: its kernel is still preparing.
+     * while it waits, as an idle session's is: nothing in it runs until the session's first run
+     * thaws it. Another language's is not: its kernel is still preparing.
      */
     void offer(Sandbox sandbox) {
         if (closed || ready.size() >= most(target())) {
