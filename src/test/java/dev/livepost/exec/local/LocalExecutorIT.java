@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -68,6 +69,41 @@ class LocalExecutorIT {
             String token = fresh.open();
             assertThat(fresh.run(token, "print('thawed')").stdout()).isEqualTo("thawed\n");
         }
+    }
+
+    @Test
+    void aSandboxHoldsOneServerThread(@TempDir Path own) {
+        var before = ProcessHandle.current().children().toList();
+        try (var fresh = LocalSandboxes.available(own, Map.of("LIVEPOST_POOL_SIZE", "1"))) {
+            ProcessHandle pooled =
+                    ProcessHandle.current()
+                            .children()
+                            .filter(p -> !before.contains(p))
+                            .filter(p -> p.info().command().orElse("").contains("python3"))
+                            .flatMap(ProcessHandle::descendants)
+                            .filter(LocalSandboxes::frozen)
+                            .findFirst()
+                            .orElseThrow();
+            assertThat(threadsOf(pooled.pid()))
+                    .as("waiting in the pool")
+                    .containsExactly("sandbox-" + pooled.pid());
+
+            String token = fresh.open();
+            var run = fresh.run(token, "x = 41");
+            assertThat(run.done().status()).isEqualTo(RunStatus.OK);
+            assertThat(threadsOf(pooled.pid()))
+                    .as("a session's, after a run")
+                    .containsExactly("sandbox-" + pooled.pid());
+            assertThat(fresh.run(token, "print(x + 1)").stdout()).isEqualTo("42\n");
+        }
+    }
+
+    /** The server's threads named after the sandbox whose pid 1 has host pid {@code pid}. */
+    private static List<String> threadsOf(long pid) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .map(Thread::getName)
+                .filter(name -> name.matches(".*\\D" + pid))
+                .toList();
     }
 
     @Test
