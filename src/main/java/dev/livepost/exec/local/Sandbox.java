@@ -358,7 +358,6 @@ final class Sandbox {
         if (gone.get()) {
             return;
         }
-        startReading();
         try {
             synchronized (writeLock) {
                 OutputStream in = process.stdin();
@@ -371,7 +370,7 @@ final class Sandbox {
         }
     }
 
-    /** From now on a thread reads the channel: the kernel is about to answer a command. */
+    /** From now on a thread of its own reads the channel: the kernel is ready. */
     private void startReading() {
         synchronized (readerStart) {
             if (!reading) {

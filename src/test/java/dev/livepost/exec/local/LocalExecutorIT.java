@@ -54,17 +54,10 @@ class LocalExecutorIT {
     void aPooledSandboxWaitsFrozenAndItsFirstRunThawsIt(@TempDir Path own) {
         var before = ProcessHandle.current().children().toList();
         try (var fresh = LocalSandboxes.available(own, Map.of("LIVEPOST_POOL_SIZE", "1"))) {
-            // The fresh executor's zygote is this JVM's new child; the pool holds the startup
-            // probe's sandbox, forked from it (or from its own child, when the server is not
-            // root).
-            ProcessHandle zygote =
-                    ProcessHandle.current()
-                            .children()
-                            .filter(p -> !before.contains(p))
-                            .filter(p -> p.info().command().orElse("").contains("python3"))
-                            .findFirst()
-                            .orElseThrow();
-            assertThat(zygote.descendants().filter(LocalSandboxes::frozen).count()).isOne();
+            // The pool holds the startup probe's sandbox, forked from the zygote (or from its own
+            // child, when the server is not root).
+            assertThat(newZygote(before).descendants().filter(LocalSandboxes::frozen).count())
+                    .isOne();
             assertThat(fresh.executor.capacity().frozen()).as("frozen, as metrics count").isOne();
             String token = fresh.open();
             assertThat(fresh.run(token, "print('thawed')").stdout()).isEqualTo("thawed\n");
@@ -76,11 +69,8 @@ class LocalExecutorIT {
         var before = ProcessHandle.current().children().toList();
         try (var fresh = LocalSandboxes.available(own, Map.of("LIVEPOST_POOL_SIZE", "1"))) {
             ProcessHandle pooled =
-                    ProcessHandle.current()
-                            .children()
-                            .filter(p -> !before.contains(p))
-                            .filter(p -> p.info().command().orElse("").contains("python3"))
-                            .flatMap(ProcessHandle::descendants)
+                    newZygote(before)
+                            .descendants()
                             .filter(LocalSandboxes::frozen)
                             .findFirst()
                             .orElseThrow();
@@ -96,6 +86,16 @@ class LocalExecutorIT {
                     .containsExactly("sandbox-" + pooled.pid());
             assertThat(fresh.run(token, "print(x + 1)").stdout()).isEqualTo("42\n");
         }
+    }
+
+    /** A fresh executor's zygote: this JVM's child that was not there {@code before}. */
+    private static ProcessHandle newZygote(List<ProcessHandle> before) {
+        return ProcessHandle.current()
+                .children()
+                .filter(p -> !before.contains(p))
+                .filter(p -> p.info().command().orElse("").contains("python3"))
+                .findFirst()
+                .orElseThrow();
     }
 
     /** The server's threads named after the sandbox whose pid 1 has host pid {@code pid}. */

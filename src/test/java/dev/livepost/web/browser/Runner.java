@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -43,8 +44,15 @@ final class Runner {
      * server's highlighted code until then).
      */
     WebElement editor() {
-        if (element.findElements(By.cssSelector(".cm-content")).isEmpty()) {
-            element.findElement(By.cssSelector("pre.lp-plain")).click();
+        if (!hasEditor()) {
+            // A run loads the editor in the background too: the plain view may go any moment.
+            for (WebElement plain : element.findElements(By.cssSelector("pre.lp-plain"))) {
+                try {
+                    plain.click();
+                } catch (StaleElementReferenceException e) {
+                    // the editor took its place meanwhile
+                }
+            }
         }
         return new WebDriverWait(driver, Duration.ofSeconds(20))
                 .until(
