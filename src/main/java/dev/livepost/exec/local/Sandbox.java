@@ -76,8 +76,6 @@ final class Sandbox {
     private final Runnable onGone;
     private final long maxFileBytes;
     private final LineReader protocol;
-    private final Object readerStart = new Object();
-    private boolean reading; // whether a thread reads the protocol channel; guarded by readerStart
     private volatile boolean ready; // the kernel said so
     private final Deque<String> stderrTail = new ArrayDeque<>(); // guarded by itself
     private final ByteArrayOutputStream stderrLine = new ByteArrayOutputStream(); // by stderrTail
@@ -131,30 +129,27 @@ final class Sandbox {
                         TimeUnit.MILLISECONDS);
         boolean ok = false;
         try {
-            synchronized (readerStart) {
-                String line;
-                while (!ready && (line = protocol.next(false)) != null) {
-                    handle(JSON.readTree(line));
-                }
-                ok = ready && alive();
+            String line;
+            while (!ready && (line = protocol.next(false)) != null) {
+                handle(JSON.readTree(line));
             }
+            ok = ready && alive();
         } catch (IOException | RuntimeException e) {
             log.info("sandbox {} broke its protocol at startup ({})", process.pid(), e.toString());
         } finally {
             deadline.cancel(false);
-            if (!ready) {
-                exited.complete(null); // its channel ended, or broke, before it was ready
-            }
         }
         if (!ok) {
+            closeQuietly(process.stdout()); // nobody reads it from here on
+            exited.complete(null);
             String why =
-                    late.get() || alive()
-                            ? "it did not start within " + within.toSeconds() + " s"
-                            : stderr();
+                    late.get() ? "it did not start within " + within.toSeconds() + " s" : stderr();
             kill();
             throw LivepostException.unavailable("the sandbox did not start: " + why);
         }
-        startReading();
+        var reader = new Thread(this::readProtocol, "sandbox-" + process.pid());
+        reader.setDaemon(true);
+        reader.start();
     }
 
     /** The last lines the sandbox wrote to its stderr (bwrap's and the kernel's own errors). */
@@ -330,13 +325,6 @@ final class Sandbox {
         slot.freeze(false);
         process.kill();
         waitForExit(Duration.ofSeconds(2));
-        synchronized (readerStart) {
-            if (!reading) { // else the reader closes it when it reaches the end
-                reading = true;
-                closeQuietly(process.stdout());
-                exited.complete(null);
-            }
-        }
         synchronized (stderrTail) {
             drainStderr();
             closeQuietly(process.stderr());
@@ -367,18 +355,6 @@ final class Sandbox {
             }
         } catch (IOException e) {
             log.debug("sandbox {} does not take commands: {}", process.pid(), e.toString());
-        }
-    }
-
-    /** From now on a thread of its own reads the channel: the kernel is ready. */
-    private void startReading() {
-        synchronized (readerStart) {
-            if (!reading) {
-                reading = true;
-                var reader = new Thread(this::readProtocol, "sandbox-" + process.pid());
-                reader.setDaemon(true);
-                reader.start();
-            }
         }
     }
 
