@@ -3,7 +3,6 @@ package dev.livepost.exec.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.livepost.DaemonThreads;
 import dev.livepost.LivepostException;
 import dev.livepost.exec.KernelScripts;
 import dev.livepost.exec.RunEvent;
@@ -20,9 +19,8 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,26 +32,15 @@ import org.slf4j.LoggerFactory;
  * its protocol channel (the process's stdout) into run events. One run at a time (the caller makes
  * sure); {@link #interrupt} and {@link #kill} may come from any thread.
  *
- * <p>One thread reads the channel once the kernel is ready (until then, the thread that starts the
- * sandbox does). Its stderr has no thread: the kernel writes there only when it fails, and it is
- * drained when someone asks what it said and after every run. A server holds thousands of
- * sandboxes, and each of its garbage collections walks every thread's stack: with a thread for each
- * pipe, that walk took 85 ms of a pause with 650 sandboxes.
+ * <p>One thread reads the channel. Its stderr has no thread: the kernel writes there only when it
+ * fails, and it is drained when someone asks what it said and after every run. A server holds
+ * thousands of sandboxes, and each of its garbage collections walks every thread's stack: with a
+ * thread for each pipe, that walk took 85 ms of a pause with 650 sandboxes.
  */
 final class Sandbox {
     private static final Logger log = LoggerFactory.getLogger(Sandbox.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int STDERR_LINE_BYTES = 300;
-
-    /** Kills sandboxes that did not start in time; one thread for all. */
-    private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
-
-    private static ScheduledThreadPoolExecutor deadlines() {
-        var timer =
-                new ScheduledThreadPoolExecutor(1, DaemonThreads.named("livepost-sandbox-start"));
-        timer.setRemoveOnCancelPolicy(true);
-        return timer;
-    }
 
     /**
      * How a run ended as the kernel tells it, or {@code DIED} when the sandbox went away.
@@ -76,7 +63,7 @@ final class Sandbox {
     private final Runnable onGone;
     private final long maxFileBytes;
     private final LineReader protocol;
-    private volatile boolean ready; // the kernel said so
+    private final CountDownLatch ready = new CountDownLatch(1);
     private final Deque<String> stderrTail = new ArrayDeque<>(); // guarded by itself
     private final ByteArrayOutputStream stderrLine = new ByteArrayOutputStream(); // by stderrTail
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
@@ -103,6 +90,9 @@ final class Sandbox {
                 new LineReader(
                         process.stdout(),
                         (int) Math.min(Integer.MAX_VALUE - 64, maxFileBytes * 4 / 3 + (1 << 16)));
+        var reader = new Thread(this::readProtocol, "sandbox-" + process.pid());
+        reader.setDaemon(true);
+        reader.start();
     }
 
     long pid() {
@@ -113,43 +103,22 @@ final class Sandbox {
         return process.alive() && !exited.isDone();
     }
 
-    /**
-     * Reads the channel in this thread until the kernel's {@code ready}; kills the sandbox and
-     * throws if it does not come within {@code within}.
-     */
+    /** Waits for the kernel's {@code ready}; kills the sandbox and throws if it does not come. */
     void awaitReady(Duration within) {
-        var late = new AtomicBoolean();
-        ScheduledFuture<?> deadline =
-                DEADLINES.schedule(
-                        () -> {
-                            late.set(true);
-                            process.kill(); // the read below then ends
-                        },
-                        within.toMillis(),
-                        TimeUnit.MILLISECONDS);
-        boolean ok = false;
+        boolean ok;
         try {
-            String line;
-            while (!ready && (line = protocol.next(false)) != null) {
-                handle(JSON.readTree(line));
-            }
-            ok = ready && alive();
-        } catch (IOException | RuntimeException e) {
-            log.info("sandbox {} broke its protocol at startup ({})", process.pid(), e.toString());
-        } finally {
-            deadline.cancel(false);
+            ok = ready.await(within.toMillis(), TimeUnit.MILLISECONDS) && alive();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            ok = false;
         }
         if (!ok) {
-            closeQuietly(process.stdout()); // nobody reads it from here on
-            exited.complete(null);
+            // Its stderr before the kill: destroying a process closes its streams.
             String why =
-                    late.get() ? "it did not start within " + within.toSeconds() + " s" : stderr();
+                    alive() ? "it did not start within " + within.toSeconds() + " s" : stderr();
             kill();
             throw LivepostException.unavailable("the sandbox did not start: " + why);
         }
-        var reader = new Thread(this::readProtocol, "sandbox-" + process.pid());
-        reader.setDaemon(true);
-        reader.start();
     }
 
     /** The last lines the sandbox wrote to its stderr (bwrap's and the kernel's own errors). */
@@ -384,6 +353,7 @@ final class Sandbox {
     private void ended() {
         closeQuietly(process.stdout());
         exited.complete(null);
+        ready.countDown(); // whoever waits for a sandbox that died at startup stops waiting
         sink = null;
         CompletableFuture<Ending> ending = current;
         if (ending != null) {
@@ -396,7 +366,7 @@ final class Sandbox {
         String type = msg.path("type").asText();
         RunSink out = sink;
         switch (type) {
-            case "ready" -> ready = true;
+            case "ready" -> ready.countDown();
             case "started" -> {
                 if (ofCurrentRun(msg)) {
                     started = true;
