@@ -25,8 +25,12 @@ final class ApiClient {
                     .version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofSeconds(5))
                     .build();
+    // One for all clients: a mapper builds its serializers on first use, and a thousand readers
+    // each with their own spent the load's seconds introspecting in the server's process.
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final HttpClient http = HTTP;
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json = JSON;
     private final URI base;
     private final String forwardedFor;
 
